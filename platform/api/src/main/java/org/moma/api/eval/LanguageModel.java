@@ -1,0 +1,17 @@
+package org.moma.api.eval;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import org.moma.api.model.ModelDims;
+
+/** A trained model as evaluators see it: next-token logits for a batch of sequences. */
+public interface LanguageModel {
+  ModelDims dims();
+
+  /**
+   * @param tokens {@code [B, T]} int32 ids
+   * @param modalities {@code [B, T]} int32 modality ids
+   * @return {@code [B, T, V]} logits of the next token at every position
+   */
+  NDArray logits(NDManager manager, NDArray tokens, NDArray modalities);
+}

@@ -1,0 +1,20 @@
+package org.moma.api.model;
+
+import ai.djl.nn.AbstractBlock;
+
+/**
+ * The feed-forward part of one transformer layer, built by a {@link LayerPlugin}.
+ *
+ * <p>Forward contract: input {@code NDList(x [N, d], modality [N] int32)} over the flattened tokens
+ * of the batch; output {@code NDList(y [N, d])}, optionally followed by a scalar auxiliary loss that
+ * the trainer adds to the objective. Tokens are flattened so routing over "the batch" (expert
+ * choice, paper eq. 1) is one top-k per expert.
+ */
+public abstract class FeedForwardBlock extends AbstractBlock {
+  protected FeedForwardBlock(byte version) {
+    super(version);
+  }
+
+  /** Active forward FLOPs per token of this block (multiply-adds count 2), routing included. */
+  public abstract double forwardFlopsPerToken();
+}

@@ -1,0 +1,29 @@
+package org.moma.api.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.training.ParameterStore;
+
+/**
+ * Decides which tokens of one group each expert processes, and with what weight.
+ *
+ * <p>Built per group by a {@link RouterPlugin}; its parameters (e.g. {@code W_g}) are owned by the
+ * block so the optimizer sees them.
+ */
+public abstract class RouterBlock extends AbstractBlock {
+  protected RouterBlock(byte version) {
+    super(version);
+  }
+
+  /**
+   * @param tokens {@code [N, d]} hidden states of the group's tokens
+   * @param training whether the batch is a training batch (noise, capacity rules)
+   */
+  public abstract Routing route(ParameterStore store, NDArray tokens, boolean training);
+
+  /** Number of experts this router distributes to. */
+  public abstract int experts();
+
+  /** Forward FLOPs per routed token spent by the router itself. */
+  public abstract double flopsPerToken();
+}

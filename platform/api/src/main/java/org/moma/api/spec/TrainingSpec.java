@@ -1,0 +1,60 @@
+package org.moma.api.spec;
+
+import org.moma.api.SpecException;
+
+/**
+ * Optimisation (paper §4.1): AdamW with β 0.9/0.95, linear warm-up then linear decay to
+ * {@code minLrRatio} of the peak, gradient clipping and accumulation.
+ */
+public record TrainingSpec(
+    Integer steps,
+    Integer batchSize,
+    Double learningRate,
+    Integer warmupSteps,
+    Double minLrRatio,
+    Double weightDecay,
+    Double beta1,
+    Double beta2,
+    Double gradClip,
+    Integer accumulation,
+    Integer checkpointEvery) {
+
+  public TrainingSpec {
+    steps = steps == null ? 100 : steps;
+    batchSize = batchSize == null ? 8 : batchSize;
+    learningRate = learningRate == null ? 3e-3 : learningRate;
+    warmupSteps = warmupSteps == null ? Math.min(20, steps / 10) : warmupSteps;
+    minLrRatio = minLrRatio == null ? 0.01 : minLrRatio;
+    weightDecay = weightDecay == null ? 0.1 : weightDecay;
+    beta1 = beta1 == null ? 0.9 : beta1;
+    beta2 = beta2 == null ? 0.95 : beta2;
+    gradClip = gradClip == null ? 1.0 : gradClip;
+    accumulation = accumulation == null ? 1 : accumulation;
+    checkpointEvery = checkpointEvery == null ? 0 : checkpointEvery;
+  }
+
+  public static TrainingSpec defaults() {
+    return new TrainingSpec(null, null, null, null, null, null, null, null, null, null, null);
+  }
+
+  void validate(String path) {
+    ModelSpec.positive(path + ".steps", steps);
+    ModelSpec.positive(path + ".batchSize", batchSize);
+    ModelSpec.positive(path + ".accumulation", accumulation);
+    if (!(learningRate > 0)) {
+      throw new SpecException(path + ".learningRate", "must be positive, found " + learningRate);
+    }
+    if (warmupSteps < 0 || warmupSteps > steps) {
+      throw new SpecException(path + ".warmupSteps", "must be in [0, steps], found " + warmupSteps);
+    }
+    if (minLrRatio < 0 || minLrRatio > 1) {
+      throw new SpecException(path + ".minLrRatio", "must be in [0, 1], found " + minLrRatio);
+    }
+    if (beta1 < 0 || beta1 >= 1 || beta2 < 0 || beta2 >= 1) {
+      throw new SpecException(path + ".beta1", "betas must be in [0, 1)");
+    }
+    if (checkpointEvery < 0) {
+      throw new SpecException(path + ".checkpointEvery", "must be >= 0 (0 = only at the end)");
+    }
+  }
+}

@@ -1,0 +1,218 @@
+package org.moma.launcher;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Stream;
+import org.apache.felix.framework.FrameworkFactory;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.launch.Framework;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code bin/moma}: starts Felix with every bundle of {@code bundle/}, FileInstall watching
+ * {@code plugins/}, then either hands the arguments to the runtime's command-line service or, for
+ * {@code moma shell}, leaves the console to the Gogo shell.
+ */
+public final class Main {
+  private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+  static final String CLI_SERVICE = "org.moma.runtime.cli.CommandLineService";
+  private static final long SERVICE_TIMEOUT_MS = 60_000;
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    int code;
+    try {
+      code = run(args);
+    } catch (LaunchException e) {
+      LOG.error("launch failed", e);
+      System.err.println("error: " + e.getMessage());
+      code = 1;
+    }
+    System.exit(code);
+  }
+
+  static int run(String[] args) throws LaunchException {
+    Path home = Path.of(System.getProperty("moma.home", ".")).toAbsolutePath().normalize();
+    boolean shell = args.length > 0 && args[0].equals("shell");
+    Framework framework = start(home, shell);
+    try {
+      if (shell) {
+        framework.waitForStop(0);
+        return 0;
+      }
+      return invokeCli(framework.getBundleContext(), args);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 1;
+    } finally {
+      stop(framework);
+    }
+  }
+
+  /** Boots the framework and starts every bundle; a bundle that fails is a launch error naming it. */
+  static Framework start(Path home, boolean shell) throws LaunchException {
+    Map<String, String> config = frameworkConfig(home, shell);
+    Framework framework = new FrameworkFactory().newFramework(config);
+    try {
+      framework.init();
+      framework.start();
+      BundleContext context = framework.getBundleContext();
+      List<Bundle> installed = new ArrayList<>();
+      for (Path jar : bundleJars(home.resolve("bundle"), shell)) {
+        installed.add(context.installBundle("reference:" + jar.toUri()));
+      }
+      for (Bundle bundle : installed) {
+        if (bundle.getHeaders().get(Constants.FRAGMENT_HOST) != null) {
+          continue;
+        }
+        try {
+          bundle.start();
+        } catch (BundleException e) {
+          throw new LaunchException(
+              "bundle " + bundle.getSymbolicName() + " failed to start: " + rootMessage(e), e);
+        }
+      }
+      return framework;
+    } catch (BundleException e) {
+      stop(framework);
+      throw new LaunchException("cannot start the OSGi framework: " + rootMessage(e), e);
+    } catch (LaunchException e) {
+      stop(framework);
+      throw e;
+    }
+  }
+
+  static Map<String, String> frameworkConfig(Path home, boolean shell) throws LaunchException {
+    Map<String, String> config = new HashMap<>();
+    Path cache;
+    try {
+      // one cache per process: concurrent runs must not share Felix's bundle cache
+      cache = Files.createTempDirectory("moma-felix-");
+    } catch (IOException e) {
+      throw new LaunchException("cannot create the framework cache: " + e.getMessage(), e);
+    }
+    config.put(Constants.FRAMEWORK_STORAGE, cache.toString());
+    config.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
+    config.put("felix.fileinstall.dir", home.resolve("plugins").toString());
+    config.put("felix.fileinstall.poll", "500");
+    config.put("felix.fileinstall.noInitialDelay", "true");
+    config.put("felix.fileinstall.log.level", "2");
+    config.put("gosh.args", shell ? "" : "--nointeractive --noshutdown");
+    Properties file = new Properties();
+    Path conf = home.resolve("conf/framework.properties");
+    if (Files.isRegularFile(conf)) {
+      try (InputStream in = Files.newInputStream(conf)) {
+        file.load(in);
+      } catch (IOException e) {
+        throw new LaunchException(conf + ": cannot read: " + e.getMessage(), e);
+      }
+      file.stringPropertyNames().forEach(k -> config.put(k, file.getProperty(k).replace("${moma.home}", home.toString())));
+    }
+    config.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, SystemPackages.EXTRA);
+    return config;
+  }
+
+  /** The platform's bundles in name order; the Gogo shell only when a shell was asked for. */
+  static List<Path> bundleJars(Path dir, boolean shell) throws LaunchException {
+    if (!Files.isDirectory(dir)) {
+      throw new LaunchException("no bundle folder at " + dir + " (is moma.home right?)", null);
+    }
+    try (Stream<Path> files = Files.list(dir)) {
+      return files
+          .filter(p -> p.getFileName().toString().endsWith(".jar"))
+          .filter(p -> shell || !p.getFileName().toString().contains("gogo.shell"))
+          .sorted(Comparator.comparing(Path::toString))
+          .toList();
+    } catch (IOException e) {
+      throw new LaunchException("cannot list " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Finds the runtime's command-line service (waiting for DS) and calls it by reflection. */
+  static int invokeCli(BundleContext context, String[] args) throws LaunchException, InterruptedException {
+    long deadline = System.currentTimeMillis() + SERVICE_TIMEOUT_MS;
+    while (true) {
+      ServiceReference<?>[] refs;
+      try {
+        refs = context.getAllServiceReferences(CLI_SERVICE, null);
+      } catch (org.osgi.framework.InvalidSyntaxException e) {
+        throw new IllegalStateException(e);
+      }
+      if (refs != null && refs.length > 0) {
+        Object cli = context.getService(refs[0]);
+        try {
+          Method execute = cli.getClass().getMethod("execute", String[].class);
+          return (Integer) execute.invoke(cli, (Object) args);
+        } catch (InvocationTargetException e) {
+          throw new LaunchException("command failed: " + rootMessage(e.getCause()), e.getCause());
+        } catch (ReflectiveOperationException e) {
+          throw new LaunchException("the runtime's command service is incompatible: " + e, e);
+        } finally {
+          context.ungetService(refs[0]);
+        }
+      }
+      if (System.currentTimeMillis() > deadline) {
+        throw new LaunchException(
+            "the runtime did not become ready within " + SERVICE_TIMEOUT_MS / 1000 + " s: " + inactiveBundles(context), null);
+      }
+      Thread.sleep(20);
+    }
+  }
+
+  private static String inactiveBundles(BundleContext context) {
+    List<String> names = new ArrayList<>();
+    for (Bundle b : context.getBundles()) {
+      boolean fragment = b.getHeaders().get(Constants.FRAGMENT_HOST) != null;
+      if (!fragment && b.getState() != Bundle.ACTIVE) {
+        names.add(b.getSymbolicName());
+      }
+    }
+    return names.isEmpty() ? "all bundles active (see logs/moma.log)" : "not active: " + String.join(", ", names);
+  }
+
+  static void stop(Framework framework) {
+    try {
+      framework.stop();
+      framework.waitForStop(10_000);
+    } catch (BundleException | InterruptedException e) {
+      LOG.warn("framework did not stop cleanly", e);
+    }
+  }
+
+  static String rootMessage(Throwable e) {
+    Throwable t = e;
+    String message = e.getMessage();
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+      if (t.getMessage() != null) {
+        message = t.getMessage();
+      }
+    }
+    return message == null ? e.toString() : message.replaceAll("\\s*\\R\\s*", " ");
+  }
+
+  /** A failure to launch: said in one line to the user, with the stack trace in the log. */
+  static final class LaunchException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    LaunchException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+}

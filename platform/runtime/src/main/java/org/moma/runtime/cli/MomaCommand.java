@@ -1,0 +1,122 @@
+package org.moma.runtime.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.moma.api.MomaPlugin;
+import org.moma.api.OptionSpec;
+import org.moma.api.PluginKind;
+import org.moma.api.spec.ExperimentSpec;
+import org.moma.runtime.registry.Plugins;
+import org.moma.runtime.spec.SpecReader;
+import org.moma.runtime.train.ExperimentRunner;
+import org.moma.runtime.train.RunResult;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code moma}: the top-level command and its subcommands. */
+@Command(
+    name = "moma",
+    mixinStandardHelpOptions = true,
+    version = "MoMa Platform 0.1.0",
+    description = "Mixed-modal early-fusion models with modality-aware sparsity.",
+    subcommands = {MomaCommand.ListCommand.class, MomaCommand.RunCommand.class, MomaCommand.ShellCommand.class})
+final class MomaCommand implements Callable<Integer> {
+  final Plugins plugins;
+  final PrintWriter out;
+
+  MomaCommand(Plugins plugins, PrintWriter out) {
+    this.plugins = plugins;
+    this.out = out;
+  }
+
+  @Override
+  public Integer call() {
+    out.println("moma: give a command (list, run, shell); 'moma --help' lists them.");
+    return MomaCommandLine.USAGE;
+  }
+
+  /** Where the distribution lives ({@code bin/moma} sets it); specs and examples resolve from it. */
+  static Path home() {
+    return Path.of(System.getProperty("moma.home", "."));
+  }
+
+  @Command(name = "list", mixinStandardHelpOptions = true,
+      description = "List the routers, layers, depth wrappers, evaluators, datasets and tokenizers installed now.")
+  static final class ListCommand implements Callable<Integer> {
+    @picocli.CommandLine.ParentCommand MomaCommand parent;
+
+    @Override
+    public Integer call() {
+      for (PluginKind kind : PluginKind.values()) {
+        var installed = parent.plugins.all(kind);
+        parent.out.printf(Locale.ROOT, "%s (%d)%n", kind.label() + "s", installed.size());
+        for (MomaPlugin plugin : installed) {
+          parent.out.printf(Locale.ROOT, "  %-16s %s  [%s]%n", plugin.name(), plugin.description(),
+              parent.plugins.origin(plugin));
+          for (OptionSpec option : plugin.options()) {
+            parent.out.printf(Locale.ROOT, "      %s%n", option.describe());
+          }
+        }
+      }
+      parent.out.flush();
+      return 0;
+    }
+  }
+
+  @Command(name = "run", mixinStandardHelpOptions = true,
+      description = "Train (and evaluate) the experiment a spec describes.")
+  static final class RunCommand implements Callable<Integer> {
+    @picocli.CommandLine.ParentCommand MomaCommand parent;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "SPEC",
+        description = "experiment spec (JSON); default: examples/default.json of the distribution")
+    Path spec;
+
+    @Option(names = "--device", description = "cpu, gpu, gpu:N or auto (overrides the spec)")
+    String device;
+
+    @Option(names = "--output", description = "run folder (overrides the spec's output)")
+    Path output;
+
+    @Override
+    public Integer call() {
+      Path file = spec != null ? spec : home().resolve("examples/default.json");
+      ExperimentSpec experiment = SpecReader.read(file);
+      if (device != null) {
+        experiment = experiment.withDevice(device).validate();
+      }
+      if (output != null) {
+        experiment = experiment.withOutput(output.toString());
+      }
+      PrintWriter out = parent.out;
+      out.printf(Locale.ROOT, "run %s: %d steps, spec %s%n", experiment.name(), experiment.training().steps(), file);
+      int every = Math.max(1, experiment.training().steps() / 10);
+      RunResult result =
+          new ExperimentRunner(parent.plugins)
+              .run(experiment, m -> {
+                if (m.step() % every == 0 || m.step() == 1 || m.step() == m.steps()) {
+                  out.printf(Locale.ROOT, "  step %4d/%d  loss %.4f (text %.3f, image %.3f)  lr %.2e  %.0f tok/s%n",
+                      m.step(), m.steps(), m.loss(), m.lossText(), m.lossImage(), m.learningRate(), m.tokensPerSecond());
+                  out.flush();
+                }
+              });
+      out.printf(Locale.ROOT, "done on %s: final loss %.4f, %.0f tokens/s, %.3g training FLOPs/token -> %s%n",
+          result.device(), result.finalLoss(), result.tokensPerSecond(), result.trainingFlopsPerToken(),
+          result.directory().toAbsolutePath());
+      out.flush();
+      return 0;
+    }
+  }
+
+  @Command(name = "shell", mixinStandardHelpOptions = true,
+      description = "Open the Gogo shell with the moma commands (moma:list, moma:run).")
+  static final class ShellCommand implements Callable<Integer> {
+    @Override
+    public Integer call() {
+      throw new IllegalArgumentException("the shell is opened by the launcher: run 'bin/moma shell'");
+    }
+  }
+}

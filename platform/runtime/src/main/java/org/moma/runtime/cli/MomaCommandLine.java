@@ -1,0 +1,71 @@
+package org.moma.runtime.cli;
+
+import java.io.PrintWriter;
+import org.moma.api.SpecException;
+import org.moma.runtime.registry.Plugins;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+
+/**
+ * The {@code moma} command line, as a service of the runtime bundle. Errors are one line on stderr
+ * and a non-zero exit code; their stack traces go to the log file.
+ */
+@Component(service = CommandLineService.class, property = "moma.cli=true")
+public final class MomaCommandLine implements CommandLineService {
+  private static final Logger LOG = LoggerFactory.getLogger(MomaCommandLine.class);
+  public static final int USAGE = 2;
+  public static final int FAILED = 1;
+
+  private final Plugins plugins;
+
+  @Activate
+  public MomaCommandLine(@Reference Plugins plugins, @Reference ai.djl.engine.Engine engine) {
+    this.plugins = plugins;
+  }
+
+  @Override
+  public int execute(String[] args) {
+    return execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+  }
+
+  public int execute(String[] args, PrintWriter out, PrintWriter err) {
+    CommandLine cli = new CommandLine(new MomaCommand(plugins, out));
+    cli.setOut(out);
+    cli.setErr(err);
+    cli.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          LOG.error("command failed: {}", String.join(" ", args), e);
+          err.println("error: " + message(e));
+          err.flush();
+          return e instanceof SpecException || e instanceof IllegalArgumentException ? USAGE : FAILED;
+        });
+    cli.setParameterExceptionHandler(
+        (e, parsedArgs) -> {
+          err.println("error: " + e.getMessage());
+          err.println("Try 'moma " + commandPath(e.getCommandLine()) + "--help' for usage.");
+          err.flush();
+          return USAGE;
+        });
+    return cli.execute(args);
+  }
+
+  private static String commandPath(CommandLine commandLine) {
+    StringBuilder path = new StringBuilder();
+    for (CommandLine c = commandLine; c != null && c.getParent() != null; c = c.getParent()) {
+      path.insert(0, c.getCommandName() + " ");
+    }
+    return path.toString();
+  }
+
+  static String message(Throwable e) {
+    String message = e.getMessage();
+    if (message == null || message.isBlank()) {
+      message = e.getClass().getSimpleName();
+    }
+    return message.replaceAll("\\s*\\R\\s*", " ");
+  }
+}

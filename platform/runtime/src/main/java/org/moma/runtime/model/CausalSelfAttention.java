@@ -1,0 +1,87 @@
+package org.moma.runtime.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/**
+ * Multi-head causal self-attention with query-key normalisation (Chameleon) and rotary positions.
+ * Input {@code NDList(x [B, T, d], positions [B, T])}; a token attends to tokens at positions not
+ * after its own, so a subset of tokens (mixture-of-depths) attends only among itself.
+ */
+public final class CausalSelfAttention extends AbstractBlock {
+  private final int dModel;
+  private final int heads;
+  private final int headDim;
+  private final Linear qkv;
+  private final Linear out;
+  private final RmsNorm queryNorm;
+  private final RmsNorm keyNorm;
+
+  public CausalSelfAttention(int dModel, int heads) {
+    super((byte) 1);
+    this.dModel = dModel;
+    this.heads = heads;
+    this.headDim = dModel / heads;
+    qkv = addChildBlock("qkv", Linear.builder().setUnits(3L * dModel).optBias(false).build());
+    out = addChildBlock("out", Linear.builder().setUnits(dModel).optBias(false).build());
+    queryNorm = addChildBlock("qnorm", new RmsNorm(headDim));
+    keyNorm = addChildBlock("knorm", new RmsNorm(headDim));
+  }
+
+  /** Forward FLOPs per token at context length {@code t}: projections plus scores and mixing. */
+  public static double flopsPerToken(int dModel, int contextLength) {
+    return 2.0 * 4 * dModel * dModel + 2.0 * 2 * dModel * contextLength;
+  }
+
+  public NDArray apply(ParameterStore store, NDArray x, NDArray positions, boolean training) {
+    Shape shape = x.getShape();
+    long b = shape.get(0);
+    long t = shape.get(1);
+    NDArray projected = qkv.forward(store, new NDList(x), training).singletonOrThrow();
+    // [B, T, 3, H, hd] -> [3, B, H, T, hd]
+    NDArray split = projected.reshape(b, t, 3, heads, headDim).transpose(2, 0, 3, 1, 4);
+    NDList tables = Rotary.tables(positions, headDim);
+    NDArray q = Rotary.apply(queryNorm.apply(store, split.get(0)), tables);
+    NDArray k = Rotary.apply(keyNorm.apply(store, split.get(1)), tables);
+    NDArray v = split.get(2);
+    NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).div(Math.sqrt(headDim));
+    scores = scores.add(causalMask(x.getManager(), t, x.getDevice()));
+    NDArray mixed = scores.softmax(-1).matMul(v); // [B, H, T, hd]
+    NDArray merged = mixed.transpose(0, 2, 1, 3).reshape(b, t, dModel);
+    return out.forward(store, new NDList(merged), training).singletonOrThrow();
+  }
+
+  private static NDArray causalMask(NDManager manager, long t, ai.djl.Device device) {
+    NDArray index = manager.arange((int) t).toDevice(device, false);
+    NDArray future = index.reshape(1, t).gt(index.reshape(t, 1));
+    return future.toType(DataType.FLOAT32, false).mul(-1e9f);
+  }
+
+  @Override
+  protected NDList forwardInternal(
+      ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
+    return new NDList(apply(store, inputs.get(0), inputs.get(1), training));
+  }
+
+  @Override
+  public Shape[] getOutputShapes(Shape[] inputShapes) {
+    return new Shape[] {inputShapes[0]};
+  }
+
+  @Override
+  protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+    Shape in = inputShapes[0];
+    qkv.initialize(manager, dataType, in);
+    out.initialize(manager, dataType, in);
+    Shape head = new Shape(in.get(0), heads, in.get(1), headDim);
+    queryNorm.initialize(manager, dataType, head);
+    keyNorm.initialize(manager, dataType, head);
+  }
+}

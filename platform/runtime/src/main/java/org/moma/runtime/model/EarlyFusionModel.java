@@ -1,0 +1,105 @@
+package org.moma.runtime.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import java.util.List;
+import org.moma.api.model.ModelDims;
+
+/**
+ * Chameleon-style early-fusion decoder: one embedding over the shared text+image vocabulary, a
+ * stack of {@link TransformerLayer}s, a final RMSNorm and the LM head.
+ *
+ * <p>Input {@code NDList(tokens [B, T] int32, modality [B, T] int32)}; output
+ * {@code NDList(logits [B, T, V], auxLoss scalar)}.
+ */
+public final class EarlyFusionModel extends AbstractBlock {
+  private final ModelDims dims;
+  private final Parameter embedding;
+  private final List<TransformerLayer> layers;
+  private final RmsNorm finalNorm;
+  private final Linear head;
+
+  public EarlyFusionModel(ModelDims dims, List<TransformerLayer> layers) {
+    super((byte) 1);
+    this.dims = dims;
+    embedding =
+        addParameter(
+            Parameter.builder()
+                .setName("embedding")
+                .setType(Parameter.Type.WEIGHT)
+                .optShape(new Shape(dims.vocabSize(), dims.dModel()))
+                .build());
+    for (int i = 0; i < layers.size(); i++) {
+      addChildBlock("layer" + i, layers.get(i));
+    }
+    this.layers = List.copyOf(layers);
+    finalNorm = addChildBlock("final_norm", new RmsNorm(dims.dModel()));
+    head = addChildBlock("head", Linear.builder().setUnits(dims.vocabSize()).optBias(false).build());
+  }
+
+  public ModelDims dims() {
+    return dims;
+  }
+
+  public List<TransformerLayer> layers() {
+    return layers;
+  }
+
+  /** Active forward FLOPs per token: every layer plus the LM head (embedding lookups are free). */
+  public double forwardFlopsPerToken() {
+    double flops = 2.0 * dims.dModel() * dims.vocabSize();
+    for (TransformerLayer layer : layers) {
+      flops += layer.flopsPerToken(dims.seqLen());
+    }
+    return flops;
+  }
+
+  @Override
+  protected NDList forwardInternal(
+      ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
+    NDArray tokens = inputs.get(0);
+    NDArray modality = inputs.get(1);
+    Shape shape = tokens.getShape();
+    NDArray table = store.getValue(embedding, tokens.getDevice(), training);
+    NDArray x = table.get(new NDIndex("{}", tokens.reshape(-1).toType(DataType.INT64, false)));
+    x = x.reshape(shape.get(0), shape.get(1), dims.dModel());
+    NDManager manager = tokens.getManager();
+    NDArray positions =
+        manager.arange((int) shape.get(1)).toDevice(tokens.getDevice(), false)
+            .reshape(1, shape.get(1)).broadcast(shape);
+    NDArray aux = manager.zeros(new Shape()).toDevice(tokens.getDevice(), false);
+    for (TransformerLayer layer : layers) {
+      NDList out = layer.forward(store, new NDList(x, positions, modality), training);
+      x = out.get(0);
+      aux = aux.add(out.get(1));
+    }
+    NDArray logits = head.forward(store, new NDList(finalNorm.apply(store, x)), training).head();
+    return new NDList(logits, aux);
+  }
+
+  @Override
+  public Shape[] getOutputShapes(Shape[] inputShapes) {
+    Shape t = inputShapes[0];
+    return new Shape[] {new Shape(t.get(0), t.get(1), dims.vocabSize()), new Shape()};
+  }
+
+  @Override
+  protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+    Shape tokens = inputShapes[0];
+    Shape hidden = new Shape(tokens.get(0), tokens.get(1), dims.dModel());
+    for (TransformerLayer layer : layers) {
+      layer.initialize(manager, dataType, hidden, tokens, tokens);
+    }
+    finalNorm.initialize(manager, dataType, hidden);
+    head.initialize(manager, dataType, hidden);
+  }
+}

@@ -1,0 +1,63 @@
+package org.moma.runtime.model;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.moma.api.Options;
+import org.moma.api.PluginKind;
+import org.moma.api.SpecException;
+import org.moma.api.data.Vocabulary;
+import org.moma.api.model.FeedForwardBlock;
+import org.moma.api.model.LayerContext;
+import org.moma.api.model.LayerPlugin;
+import org.moma.api.model.Modality;
+import org.moma.api.model.ModelDims;
+import org.moma.api.model.RouterBlock;
+import org.moma.api.model.RouterContext;
+import org.moma.api.model.RouterFactory;
+import org.moma.api.model.RouterPlugin;
+import org.moma.api.spec.ModelSpec;
+import org.moma.api.spec.PluginRef;
+import org.moma.runtime.registry.Plugins;
+
+/** Builds the backbone from a spec, asking the registry for every plugin by name. */
+public final class ModelAssembler {
+  private final Plugins plugins;
+
+  public ModelAssembler(Plugins plugins) {
+    this.plugins = plugins;
+  }
+
+  public static ModelDims dims(ModelSpec spec, Vocabulary vocabulary) {
+    int vocab = spec.vocabSize() == 0 ? vocabulary.size() : spec.vocabSize();
+    if (vocab < vocabulary.size()) {
+      throw new SpecException(
+          "model.vocabSize",
+          vocab + " is smaller than the data's vocabulary (" + vocabulary.size() + " ids)");
+    }
+    return new ModelDims(vocab, spec.dModel(), spec.heads(), spec.ffnDim(), spec.layers(), spec.seqLen());
+  }
+
+  public EarlyFusionModel build(ModelSpec spec, ModelDims dims, List<Modality> modalities) {
+    LayerPlugin layerPlugin =
+        plugins.require(PluginKind.LAYER, LayerPlugin.class, spec.ffn().name(), "model.ffn.name");
+    Options options = layerPlugin.parseOptions(spec.ffn().options(), "model.ffn.options");
+    if (spec.depth() != null) {
+      // resolves the name now so a missing depth plugin is reported like any other
+      plugins.require(PluginKind.DEPTH, org.moma.api.model.DepthPlugin.class, spec.depth().name(), "model.depth.name");
+      throw new SpecException("model.depth", "depth wrappers are not supported by this runtime yet");
+    }
+    RouterFactory routers = this::router;
+    List<TransformerLayer> layers = new ArrayList<>();
+    for (int i = 0; i < dims.layers(); i++) {
+      LayerContext context = new LayerContext(i, dims, modalities, routers);
+      FeedForwardBlock ffn = layerPlugin.create(context, options);
+      layers.add(new TransformerLayer(dims.dModel(), dims.heads(), ffn));
+    }
+    return new EarlyFusionModel(dims, layers);
+  }
+
+  private RouterBlock router(PluginRef ref, RouterContext context, String path) {
+    RouterPlugin plugin = plugins.require(PluginKind.ROUTER, RouterPlugin.class, ref.name(), path + ".name");
+    return plugin.create(context, plugin.parseOptions(ref.options(), path + ".options"));
+  }
+}

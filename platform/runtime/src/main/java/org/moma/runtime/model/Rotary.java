@@ -1,0 +1,37 @@
+package org.moma.runtime.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+
+/**
+ * Rotary position embedding on {@code [B, H, T, hd]} queries/keys, at explicit positions so that
+ * tokens selected by mixture-of-depths keep their original positions.
+ */
+final class Rotary {
+  private static final double BASE = 10000.0;
+
+  private Rotary() {}
+
+  /** cos and sin tables {@code [B, 1, T, hd/2]} for positions {@code [B, T]}. */
+  static NDList tables(NDArray positions, int headDim) {
+    int half = headDim / 2;
+    NDArray exponent = positions.getManager().arange(0, half, 1, DataType.FLOAT32).div(half);
+    NDArray invFreq = exponent.mul(-Math.log(BASE)).exp().toDevice(positions.getDevice(), false);
+    NDArray angles = positions.toType(DataType.FLOAT32, false).expandDims(-1).mul(invFreq);
+    angles = angles.expandDims(1);
+    return new NDList(angles.cos(), angles.sin());
+  }
+
+  static NDArray apply(NDArray x, NDList tables) {
+    long half = x.getShape().get(3) / 2;
+    NDArray x1 = x.get(new NDIndex("..., :{}", half));
+    NDArray x2 = x.get(new NDIndex("..., {}:", half));
+    NDArray cos = tables.get(0);
+    NDArray sin = tables.get(1);
+    return NDArrays.concat(
+        new NDList(x1.mul(cos).sub(x2.mul(sin)), x1.mul(sin).add(x2.mul(cos))), -1);
+  }
+}

@@ -1,0 +1,39 @@
+package org.moma.runtime.registry;
+
+import java.util.List;
+import java.util.stream.Collectors;
+import org.moma.api.MomaPlugin;
+import org.moma.api.PluginKind;
+import org.moma.api.SpecException;
+
+/**
+ * The plugins installed now, by kind and name. In the platform this is the OSGi service registry;
+ * unit tests use a fixed list.
+ */
+public interface Plugins {
+  /** Installed plugins of a kind, sorted by name. */
+  List<MomaPlugin> all(PluginKind kind);
+
+  /** The bundle (or other origin) a plugin comes from, for messages. */
+  String origin(MomaPlugin plugin);
+
+  /**
+   * The plugin of that kind and name.
+   *
+   * @param path JSON path of the name in the spec, for the error message
+   * @throws SpecException naming the path and listing the installed names when there is none
+   */
+  default <T extends MomaPlugin> T require(PluginKind kind, Class<T> type, String name, String path) {
+    List<MomaPlugin> installed = all(kind);
+    for (MomaPlugin plugin : installed) {
+      if (plugin.name().equals(name)) {
+        return type.cast(plugin);
+      }
+    }
+    String names =
+        installed.isEmpty()
+            ? "none installed"
+            : "installed: " + installed.stream().map(MomaPlugin::name).collect(Collectors.joining(", "));
+    throw new SpecException(path, "unknown " + kind.label() + " '" + name + "' (" + names + ")");
+  }
+}
