@@ -22,6 +22,7 @@ import org.osgi.framework.ServiceReference;
 import org.osgi.framework.launch.Framework;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MarkerFactory;
 
 /**
  * {@code bin/moma}: starts Felix with every bundle of {@code bundle/}, FileInstall watching
@@ -40,7 +41,7 @@ public final class Main {
     try {
       code = run(args);
     } catch (LaunchException e) {
-      LOG.error("launch failed", e);
+      LOG.error(MarkerFactory.getMarker("REPORTED"), "launch failed", e);
       System.err.println("error: " + e.getMessage());
       code = 1;
     }

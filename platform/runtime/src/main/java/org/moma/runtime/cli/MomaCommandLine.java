@@ -8,6 +8,8 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.Marker;
+import org.slf4j.MarkerFactory;
 import picocli.CommandLine;
 
 /**
@@ -17,6 +19,8 @@ import picocli.CommandLine;
 @Component(service = CommandLineService.class, property = "moma.cli=true")
 public final class MomaCommandLine implements CommandLineService {
   private static final Logger LOG = LoggerFactory.getLogger(MomaCommandLine.class);
+  /** Marks log events whose message the user has already seen; conf/logback.xml keeps them off the console. */
+  static final Marker REPORTED = MarkerFactory.getMarker("REPORTED");
   public static final int USAGE = 2;
   public static final int FAILED = 1;
 
@@ -38,7 +42,7 @@ public final class MomaCommandLine implements CommandLineService {
     cli.setErr(err);
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
-          LOG.error("command failed: {}", String.join(" ", args), e);
+          LOG.error(REPORTED, "command failed: {}", String.join(" ", args), e);
           err.println("error: " + message(e));
           err.flush();
           return e instanceof SpecException || e instanceof IllegalArgumentException ? USAGE : FAILED;

@@ -1,0 +1,171 @@
+package org.moma.itests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.moma.itests.MomaProcess.Result;
+
+/** The {@code moma} command of the built distribution, run as a separate process. */
+class DistributionIT {
+  private static final String TINY_SPEC =
+      "{\n"
+          + "  \"name\": \"tiny\",\n"
+          + "  \"seed\": 1,\n"
+          + "  \"device\": \"cpu\",\n"
+          + "  \"model\": {\"dModel\": 32, \"layers\": 1, \"heads\": 2, \"ffnDim\": 64, \"seqLen\": 32},\n"
+          + "  \"training\": {\"steps\": 12, \"batchSize\": 4, \"learningRate\": 0.01, \"warmupSteps\": 2}\n"
+          + "}\n";
+
+  @TempDir Path work;
+
+  @Test
+  void listShowsTheInstalledPluginsWithTheirOptions() throws Exception {
+    Result r = MomaProcess.run(Distribution.home(), work, "list");
+    assertEquals(0, r.exit(), r.err());
+    assertTrue(r.out().contains("dense"), r.out());
+    assertTrue(r.out().contains("ffnDim:integer=0"), r.out());
+    assertTrue(r.out().contains("synthetic"), r.out());
+  }
+
+  @Test
+  void runTrainsAndWritesMetrics() throws Exception {
+    Path spec = write("tiny.json", TINY_SPEC);
+    Result r = MomaProcess.run(Distribution.home(), work, "run", spec.toString());
+    assertEquals(0, r.exit(), r.err());
+    Path run = work.resolve("runs/tiny");
+    List<String> lines = Files.readAllLines(run.resolve("metrics.jsonl"));
+    assertEquals(12, lines.size());
+    ObjectMapper json = new ObjectMapper();
+    JsonNode first = json.readTree(lines.get(0));
+    JsonNode last = json.readTree(lines.get(11));
+    assertTrue(last.get("loss").asDouble() < first.get("loss").asDouble(), "loss did not fall: " + lines);
+    assertTrue(last.get("cumulativeFlops").asDouble() > first.get("cumulativeFlops").asDouble());
+    assertEquals("cpu()", json.readTree(run.resolve("summary.json").toFile()).get("device").asText());
+  }
+
+  @Test
+  void unknownCommandIsAOneLineErrorWithUsageHint() throws Exception {
+    Result r = MomaProcess.run(Distribution.home(), work, "frobnicate");
+    assertEquals(2, r.exit());
+    assertTrue(r.err().contains("frobnicate"), r.err());
+    assertNoStackTrace(r);
+  }
+
+  @Test
+  void unknownOptionIsAnError() throws Exception {
+    Result r = MomaProcess.run(Distribution.home(), work, "run", "--bogus");
+    assertEquals(2, r.exit());
+    assertTrue(r.err().contains("--bogus"), r.err());
+  }
+
+  @Test
+  void missingSpecFileIsNamed() throws Exception {
+    Result r = MomaProcess.run(Distribution.home(), work, "run", "nope.json");
+    assertEquals(2, r.exit());
+    assertEquals(List.of("error: nope.json: spec file not found"), r.errLines());
+  }
+
+  @Test
+  void malformedSpecNamesFileAndLine() throws Exception {
+    Path spec = write("bad.json", "{\n  \"name\": \"x\",\n  \"seed\": ,\n}\n");
+    Result r = MomaProcess.run(Distribution.home(), work, "run", spec.toString());
+    assertEquals(2, r.exit());
+    assertTrue(r.err().contains("bad.json:3:"), r.err());
+    assertNoStackTrace(r);
+  }
+
+  @Test
+  void unknownFieldNamesItsPath() throws Exception {
+    Path spec = write("field.json", "{\"model\": {\"headz\": 4}}");
+    Result r = MomaProcess.run(Distribution.home(), work, "run", spec.toString());
+    assertEquals(2, r.exit());
+    assertTrue(r.err().contains("model.headz") && r.err().contains("unknown field"), r.err());
+  }
+
+  @Test
+  void shapesThatDoNotFitNameTheField() throws Exception {
+    Path spec = write("heads.json", "{\"model\": {\"dModel\": 30, \"heads\": 4}}");
+    Result r = MomaProcess.run(Distribution.home(), work, "run", spec.toString());
+    assertEquals(2, r.exit());
+    assertTrue(r.err().contains("model.heads"), r.err());
+  }
+
+  @Test
+  void unknownPluginListsTheInstalledNames() throws Exception {
+    Path spec = write("plugin.json", "{\"model\": {\"ffn\": {\"name\": \"nope\"}}, \"training\": {\"steps\": 1}}");
+    Result r = MomaProcess.run(Distribution.home(), work, "run", spec.toString());
+    assertEquals(2, r.exit());
+    assertEquals(
+        List.of("error: model.ffn.name: unknown layer 'nope' (installed: dense)"), r.errLines());
+  }
+
+  @Test
+  void illTypedPluginOptionNamesItsJsonPath() throws Exception {
+    Path spec =
+        write("option.json", "{\"model\": {\"ffn\": {\"name\": \"dense\", \"options\": {\"ffnDim\": \"wide\"}}}}");
+    Result r = MomaProcess.run(Distribution.home(), work, "run", spec.toString());
+    assertEquals(2, r.exit());
+    assertTrue(r.err().contains("model.ffn.options.ffnDim: expected integer"), r.err());
+  }
+
+  @Test
+  void aBundleThatFailsToStartIsNamedAndStopsTheLaunch() throws Exception {
+    Path home = copyOfDistribution();
+    Manifest manifest = new Manifest();
+    Attributes main = manifest.getMainAttributes();
+    main.put(Attributes.Name.MANIFEST_VERSION, "1.0");
+    main.putValue("Bundle-ManifestVersion", "2");
+    main.putValue("Bundle-SymbolicName", "org.example.broken");
+    main.putValue("Bundle-Activator", "org.example.broken.Missing");
+    try (OutputStream out = Files.newOutputStream(home.resolve("bundle/zz-broken.jar"));
+        JarOutputStream jar = new JarOutputStream(out, manifest)) {
+      jar.flush();
+    }
+    Result r = MomaProcess.run(home, work, "list");
+    assertEquals(1, r.exit());
+    List<String> lines = r.errLines();
+    assertEquals(1, lines.size(), r.err());
+    assertTrue(lines.get(0).startsWith("error: bundle org.example.broken failed to start"), r.err());
+  }
+
+  private Path copyOfDistribution() throws IOException {
+    Path source = Distribution.home();
+    Path home = work.resolve("dist");
+    for (String dir : List.of("bin", "lib", "bundle", "conf", "plugins")) {
+      Files.createDirectories(home.resolve(dir));
+      try (var files = Files.list(source.resolve(dir))) {
+        for (Path f : (Iterable<Path>) files::iterator) {
+          Path target = home.resolve(dir).resolve(f.getFileName());
+          if (dir.equals("bin") || dir.equals("conf")) {
+            Files.copy(f, target, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+          } else {
+            Files.createSymbolicLink(target, f);
+          }
+        }
+      }
+    }
+    return home;
+  }
+
+  private Path write(String name, String content) throws IOException {
+    return Files.writeString(work.resolve(name), content);
+  }
+
+  private static void assertNoStackTrace(Result r) {
+    assertFalse(r.err().contains("\tat "), "stack trace on the console: " + r.err());
+    assertFalse(r.out().contains("\tat "), "stack trace on the console: " + r.out());
+  }
+}

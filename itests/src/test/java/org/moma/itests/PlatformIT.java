@@ -1,0 +1,186 @@
+package org.moma.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertTrue;
+import static org.ops4j.pax.exam.CoreOptions.bundle;
+import static org.ops4j.pax.exam.CoreOptions.cleanCaches;
+import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
+import static org.ops4j.pax.exam.CoreOptions.junitBundles;
+import static org.ops4j.pax.exam.CoreOptions.systemPackages;
+import static org.ops4j.pax.exam.CoreOptions.systemProperty;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.jar.JarFile;
+import javax.inject.Inject;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.moma.api.MomaPlugin;
+import org.moma.api.Options;
+import org.moma.api.model.FeedForwardBlock;
+import org.moma.api.model.LayerContext;
+import org.moma.api.model.LayerPlugin;
+import org.moma.api.model.Modality;
+import org.moma.api.model.ModelDims;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
+
+/**
+ * Boots Felix in this JVM with exactly the distribution's bundles and checks the platform as a
+ * whole: everything resolves, a plugin does real tensor work through DJL, and plugins come and go
+ * with their bundles.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class PlatformIT {
+  @Inject private BundleContext context;
+
+  @Configuration
+  public Option[] config() throws Exception {
+    List<Option> options = new ArrayList<>();
+    String repo = System.getProperty("maven.repo.local", System.getProperty("user.home") + "/.m2/repository");
+    options.add(systemProperty("org.ops4j.pax.url.mvn.localRepository").value(repo));
+    options.add(systemProperty("org.ops4j.pax.url.mvn.offline").value("true"));
+    options.add(systemProperty("org.ops4j.pax.url.mvn.repositories").value(""));
+    options.add(systemProperty("ai.djl.offline").value("true"));
+    options.add(systemProperty("OPT_OUT_TRACKING").value("true"));
+    // as bin/moma does: SLF4J comes from the class path (appended to Pax Exam's own system packages)
+    options.add(systemPackages("org.slf4j;version=2.0.16", "org.slf4j.event;version=2.0.16",
+        "org.slf4j.helpers;version=2.0.16", "org.slf4j.spi;version=2.0.16", "sun.misc"));
+    options.add(frameworkProperty("gosh.args").value("--nointeractive --noshutdown"));
+    options.add(frameworkProperty("felix.fileinstall.dir").value(
+        java.nio.file.Files.createTempDirectory("moma-itest-plugins").toString()));
+    for (Path jar : Distribution.bundles()) {
+      boolean fragment;
+      try (JarFile file = new JarFile(jar.toFile())) {
+        fragment = file.getManifest().getMainAttributes().getValue(Constants.FRAGMENT_HOST) != null;
+      }
+      options.add(bundle("reference:" + jar.toUri()).start(!fragment));
+    }
+    options.add(junitBundles());
+    options.add(cleanCaches());
+    return options.toArray(new Option[0]);
+  }
+
+  @Test
+  public void everyBundleResolvesAndIsActive() {
+    List<String> problems = new ArrayList<>();
+    for (Bundle bundle : context.getBundles()) {
+      boolean fragment = bundle.getHeaders().get(Constants.FRAGMENT_HOST) != null;
+      int expected = fragment ? Bundle.RESOLVED : Bundle.ACTIVE;
+      if (bundle.getState() != expected) {
+        problems.add(bundle.getSymbolicName() + " state " + bundle.getState());
+      }
+    }
+    assertTrue("bundles not active: " + problems, problems.isEmpty());
+    for (String name : List.of("org.moma.api", "org.moma.djl", "org.moma.djl.native", "org.moma.runtime",
+        "org.moma.layer.dense", "org.moma.data")) {
+      assertNotNull("missing bundle " + name, find(name));
+    }
+  }
+
+  @Test
+  public void pytorchEngineIsPublishedAsAService() {
+    ServiceReference<Engine> ref = context.getServiceReference(Engine.class);
+    assertNotNull("no Engine service", ref);
+    assertEquals("PyTorch", ref.getProperty("engine.name"));
+    assertEquals("2.5.1", ref.getProperty("engine.version"));
+  }
+
+  @Test
+  public void densePluginTrainsThroughDjl() throws Exception {
+    LayerPlugin dense = layer("dense");
+    assertNotNull("dense layer plugin not registered", dense);
+    ModelDims dims = new ModelDims(32, 8, 2, 16, 1, 4);
+    FeedForwardBlock block =
+        dense.create(new LayerContext(0, dims, Modality.STANDARD, null), Options.defaults(dense.options()));
+    try (NDManager manager = NDManager.newBaseManager(Engine.getEngine("PyTorch").defaultDevice(), "PyTorch")) {
+      block.initialize(manager, DataType.FLOAT32, new Shape(6, 8), new Shape(6));
+      NDArray x = manager.randomNormal(new Shape(6, 8));
+      NDArray modality = manager.zeros(new Shape(6), DataType.INT32);
+      try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
+        NDArray y = block.forward(new ParameterStore(manager, false), new NDList(x, modality), true).head();
+        assertEquals(new Shape(6, 8), y.getShape());
+        collector.backward(y.square().sum());
+      }
+      double gradientMass = 0;
+      for (Parameter p : block.getParameters().values()) {
+        gradientMass += p.getArray().getGradient().abs().sum().getFloat();
+      }
+      assertTrue("no gradient reached the plugin's parameters", gradientMass > 0);
+      assertEquals(6.0 * 8 * 16, block.forwardFlopsPerToken(), 0.0);
+    }
+  }
+
+  @Test
+  public void stoppingUninstallingAndReinstallingAPluginBundleUpdatesTheRegistry() throws Exception {
+    Bundle bundle = find("org.moma.layer.dense");
+    String location = bundle.getLocation();
+    assertNotNull(layer("dense"));
+    bundle.stop();
+    assertFalse("stopped plugin still registered", names().contains("dense"));
+    bundle.start();
+    assertTrue("restarted plugin not registered", waitFor("dense", true));
+    bundle.uninstall();
+    assertFalse("uninstalled plugin still registered", names().contains("dense"));
+    Bundle again = context.installBundle(location);
+    again.start();
+    assertTrue("reinstalled plugin not registered", waitFor("dense", true));
+  }
+
+  private Bundle find(String symbolicName) {
+    for (Bundle b : context.getBundles()) {
+      if (symbolicName.equals(b.getSymbolicName())) {
+        return b;
+      }
+    }
+    return null;
+  }
+
+  private LayerPlugin layer(String name) throws Exception {
+    waitFor(name, true);
+    Collection<ServiceReference<LayerPlugin>> refs =
+        context.getServiceReferences(LayerPlugin.class, "(" + MomaPlugin.NAME_PROPERTY + "=" + name + ")");
+    return refs.isEmpty() ? null : context.getService(refs.iterator().next());
+  }
+
+  private List<String> names() throws Exception {
+    List<String> names = new ArrayList<>();
+    for (ServiceReference<LayerPlugin> ref : context.getServiceReferences(LayerPlugin.class, null)) {
+      names.add((String) ref.getProperty(MomaPlugin.NAME_PROPERTY));
+    }
+    return names;
+  }
+
+  /** DS activates asynchronously after a bundle starts: poll briefly. */
+  private boolean waitFor(String name, boolean present) throws Exception {
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (System.currentTimeMillis() < deadline) {
+      if (names().contains(name) == present) {
+        return true;
+      }
+      Thread.sleep(20);
+    }
+    return false;
+  }
+}
