@@ -47,21 +47,22 @@ public final class CausalSelfAttention extends AbstractBlock {
     NDArray projected = qkv.forward(store, new NDList(x), training).singletonOrThrow();
     // [B, T, 3, H, hd] -> [3, B, H, T, hd]
     NDArray split = projected.reshape(b, t, 3, heads, headDim).transpose(2, 0, 3, 1, 4);
-    NDList tables = Rotary.tables(positions, headDim);
+    NDList tables = Rotary.tables(positions, headDim, x.getDataType());
     NDArray q = Rotary.apply(queryNorm.apply(store, split.get(0)), tables);
     NDArray k = Rotary.apply(keyNorm.apply(store, split.get(1)), tables);
     NDArray v = split.get(2);
     NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).div(Math.sqrt(headDim));
-    scores = scores.add(causalMask(x.getManager(), t, x.getDevice()));
+    scores = scores.add(causalMask(x.getManager(), t, x));
     NDArray mixed = scores.softmax(-1).matMul(v); // [B, H, T, hd]
     NDArray merged = mixed.transpose(0, 2, 1, 3).reshape(b, t, dModel);
     return out.forward(store, new NDList(merged), training).singletonOrThrow();
   }
 
-  private static NDArray causalMask(NDManager manager, long t, ai.djl.Device device) {
-    NDArray index = manager.arange((int) t).toDevice(device, false);
+  /** {@code [T, T]}: 0 where a query may attend, a large negative number at future keys. */
+  private static NDArray causalMask(NDManager manager, long t, NDArray like) {
+    NDArray index = manager.arange((int) t).toDevice(like.getDevice(), false);
     NDArray future = index.reshape(1, t).gt(index.reshape(t, 1));
-    return future.toType(DataType.FLOAT32, false).mul(-1e9f);
+    return future.toType(like.getDataType(), false).mul(-1e9f);
   }
 
   @Override

@@ -15,12 +15,12 @@ final class Rotary {
 
   private Rotary() {}
 
-  /** cos and sin tables {@code [B, 1, T, hd/2]} for positions {@code [B, T]}. */
-  static NDList tables(NDArray positions, int headDim) {
+  /** cos and sin tables {@code [B, 1, T, hd/2]} of {@code type} for positions {@code [B, T]}. */
+  static NDList tables(NDArray positions, int headDim, DataType type) {
     int half = headDim / 2;
-    NDArray exponent = positions.getManager().arange(0, half, 1, DataType.FLOAT32).div(half);
+    NDArray exponent = positions.getManager().arange(0, half, 1, type).div(half);
     NDArray invFreq = exponent.mul(-Math.log(BASE)).exp().toDevice(positions.getDevice(), false);
-    NDArray angles = positions.toType(DataType.FLOAT32, false).expandDims(-1).mul(invFreq);
+    NDArray angles = positions.toType(type, false).expandDims(-1).mul(invFreq);
     angles = angles.expandDims(1);
     return new NDList(angles.cos(), angles.sin());
   }

@@ -1,0 +1,79 @@
+package org.moma.runtime.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.moma.api.Options;
+import org.moma.api.data.DocumentSource;
+import org.moma.api.spec.ExperimentSpec;
+import org.moma.data.synthetic.SyntheticDatasetPlugin;
+import org.moma.layer.dense.DenseLayerPlugin;
+import org.moma.runtime.data.Batch;
+import org.moma.runtime.data.SequencePacker;
+import org.moma.runtime.registry.StaticPlugins;
+import org.moma.runtime.spec.SpecReader;
+
+/** Short real training runs of the dense baseline on the synthetic corpus. */
+class TrainingTest {
+  @TempDir Path dir;
+
+  private ExperimentSpec spec(String name, int steps) {
+    return SpecReader.parse(
+        "{\"name\": \"" + name + "\", \"seed\": 5, \"device\": \"cpu\", \"output\": \"" + dir.resolve(name) + "\","
+            + "\"model\": {\"dModel\": 32, \"layers\": 2, \"heads\": 2, \"ffnDim\": 64, \"seqLen\": 32},"
+            + "\"training\": {\"steps\": " + steps + ", \"batchSize\": 8, \"learningRate\": 0.01, \"warmupSteps\": 5}}",
+        name);
+  }
+
+  private static ExperimentRunner runner() {
+    return new ExperimentRunner(new StaticPlugins(new DenseLayerPlugin(), new SyntheticDatasetPlugin()));
+  }
+
+  @Test
+  void lossFallsWellBelowTheUnigramEntropyOfTheData() throws Exception {
+    List<StepMetrics> steps = new ArrayList<>();
+    RunResult result = runner().run(spec("learn", 120), steps::add);
+    double entropy = unigramEntropy();
+    double lastTen = steps.subList(110, 120).stream().mapToDouble(StepMetrics::loss).average().orElseThrow();
+    assertTrue(lastTen < 0.75 * entropy, "loss " + lastTen + " vs unigram entropy " + entropy);
+    assertTrue(steps.get(119).lossText() < steps.get(0).lossText());
+    assertTrue(steps.get(119).lossImage() < steps.get(0).lossImage());
+    assertEquals(120, Files.readAllLines(result.directory().resolve("metrics.jsonl")).size());
+  }
+
+  @Test
+  void sameSeedGivesTheSameLossCurve() {
+    List<StepMetrics> a = new ArrayList<>();
+    List<StepMetrics> b = new ArrayList<>();
+    runner().run(spec("a", 8), a::add);
+    runner().run(spec("b", 8), b::add);
+    for (int i = 0; i < 8; i++) {
+      assertEquals(a.get(i).loss(), b.get(i).loss(), 1e-4, "step " + (i + 1));
+    }
+  }
+
+  /** Entropy (nats) of the empirical token distribution of the training stream. */
+  private static double unigramEntropy() {
+    SyntheticDatasetPlugin plugin = new SyntheticDatasetPlugin();
+    DocumentSource source = plugin.open("train", 5, Options.defaults(plugin.options()));
+    Batch batch = new SequencePacker(source, 32).next(2000);
+    Map<Integer, Integer> counts = new HashMap<>();
+    for (int token : batch.tokens()) {
+      counts.merge(token, 1, Integer::sum);
+    }
+    double n = batch.tokens().length;
+    double h = 0;
+    for (int c : counts.values()) {
+      h -= c / n * Math.log(c / n);
+    }
+    return h;
+  }
+}
