@@ -1,0 +1,255 @@
+package org.moma.data.image;
+
+import java.awt.image.BufferedImage;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * A vector-quantised image tokenizer: images are resized to {@code size × size}, cut into
+ * {@code patch × patch} RGB patches, and each patch becomes the id of its nearest codebook vector
+ * (k-means). Decoding paints every patch with its codebook vector, so generated codes become PNGs.
+ */
+public final class PatchCodebook {
+  private final int size;
+  private final int patch;
+  private final float[][] codes; // [codebook][patch*patch*3], values in [0, 1]
+  private final String identity;
+
+  public PatchCodebook(int size, int patch, float[][] codes) {
+    if (size % patch != 0) {
+      throw new IllegalArgumentException("image size " + size + " is not a multiple of the patch size " + patch);
+    }
+    this.size = size;
+    this.patch = patch;
+    this.codes = codes;
+    this.identity = fingerprint();
+  }
+
+  /** Learns a codebook of {@code codebookSize} patches with seeded k-means++ and Lloyd iterations. */
+  public static PatchCodebook train(List<BufferedImage> images, int size, int patch, int codebookSize, int iterations, long seed) {
+    int dim = patch * patch * 3;
+    int perImage = (size / patch) * (size / patch);
+    float[][] data = new float[images.size() * perImage][];
+    int n = 0;
+    for (BufferedImage image : images) {
+      for (float[] p : patches(resize(image, size), patch)) {
+        data[n++] = p;
+      }
+    }
+    if (n < codebookSize) {
+      throw new IllegalArgumentException(
+          "k-means needs at least " + codebookSize + " patches, the training images give " + n);
+    }
+    SplittableRandom random = new SplittableRandom(seed);
+    float[][] centers = new float[codebookSize][];
+    // k-means++: spread the initial centres out
+    centers[0] = data[random.nextInt(n)].clone();
+    double[] nearest = new double[n];
+    java.util.Arrays.fill(nearest, Double.MAX_VALUE);
+    for (int c = 1; c < codebookSize; c++) {
+      double total = 0;
+      for (int i = 0; i < n; i++) {
+        nearest[i] = Math.min(nearest[i], distance(data[i], centers[c - 1]));
+        total += nearest[i];
+      }
+      double pick = random.nextDouble() * total;
+      int chosen = n - 1;
+      for (int i = 0; i < n; i++) {
+        pick -= nearest[i];
+        if (pick <= 0) {
+          chosen = i;
+          break;
+        }
+      }
+      centers[c] = data[chosen].clone();
+    }
+    int[] assignment = new int[n];
+    for (int it = 0; it < iterations; it++) {
+      double[][] sums = new double[codebookSize][dim];
+      int[] counts = new int[codebookSize];
+      for (int i = 0; i < n; i++) {
+        int a = nearestCode(centers, data[i]);
+        assignment[i] = a;
+        counts[a]++;
+        for (int d = 0; d < dim; d++) {
+          sums[a][d] += data[i][d];
+        }
+      }
+      for (int c = 0; c < codebookSize; c++) {
+        if (counts[c] == 0) {
+          centers[c] = data[random.nextInt(n)].clone(); // revive a dead code
+          continue;
+        }
+        for (int d = 0; d < dim; d++) {
+          centers[c][d] = (float) (sums[c][d] / counts[c]);
+        }
+      }
+    }
+    return new PatchCodebook(size, patch, centers);
+  }
+
+  public int size() {
+    return size;
+  }
+
+  public int patch() {
+    return patch;
+  }
+
+  public int codebookSize() {
+    return codes.length;
+  }
+
+  /** Codes per image: the grid is {@code (size/patch)²}. */
+  public int tokensPerImage() {
+    return (size / patch) * (size / patch);
+  }
+
+  public float[][] codes() {
+    return codes;
+  }
+
+  public String identity() {
+    return identity;
+  }
+
+  public int[] encode(BufferedImage image) {
+    List<float[]> ps = patches(resize(image, size), patch);
+    int[] ids = new int[ps.size()];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = nearestCode(codes, ps.get(i));
+    }
+    return ids;
+  }
+
+  public BufferedImage decode(int[] ids) {
+    if (ids.length != tokensPerImage()) {
+      throw new IllegalArgumentException("an image is " + tokensPerImage() + " codes, got " + ids.length);
+    }
+    BufferedImage out = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
+    int grid = size / patch;
+    for (int g = 0; g < ids.length; g++) {
+      if (ids[g] < 0 || ids[g] >= codes.length) {
+        throw new IllegalArgumentException("code " + ids[g] + " is outside the codebook of " + codes.length);
+      }
+      float[] v = codes[ids[g]];
+      int x0 = (g % grid) * patch;
+      int y0 = (g / grid) * patch;
+      int k = 0;
+      for (int y = 0; y < patch; y++) {
+        for (int x = 0; x < patch; x++) {
+          int r = channel(v[k++]);
+          int gr = channel(v[k++]);
+          int b = channel(v[k++]);
+          out.setRGB(x0 + x, y0 + y, (r << 16) | (gr << 8) | b);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Mean squared error per channel (values in [0, 1]) of encode→decode over the images. */
+  public double reconstructionError(List<BufferedImage> images) {
+    double sum = 0;
+    long count = 0;
+    for (BufferedImage image : images) {
+      BufferedImage original = resize(image, size);
+      BufferedImage round = decode(encode(original));
+      for (int y = 0; y < size; y++) {
+        for (int x = 0; x < size; x++) {
+          int a = original.getRGB(x, y);
+          int b = round.getRGB(x, y);
+          for (int shift = 0; shift <= 16; shift += 8) {
+            double d = (((a >> shift) & 0xFF) - ((b >> shift) & 0xFF)) / 255.0;
+            sum += d * d;
+            count++;
+          }
+        }
+      }
+    }
+    return sum / count;
+  }
+
+  static List<float[]> patches(BufferedImage image, int patch) {
+    int grid = image.getWidth() / patch;
+    List<float[]> out = new java.util.ArrayList<>(grid * grid);
+    for (int gy = 0; gy < grid; gy++) {
+      for (int gx = 0; gx < grid; gx++) {
+        float[] v = new float[patch * patch * 3];
+        int k = 0;
+        for (int y = 0; y < patch; y++) {
+          for (int x = 0; x < patch; x++) {
+            int rgb = image.getRGB(gx * patch + x, gy * patch + y);
+            v[k++] = ((rgb >> 16) & 0xFF) / 255f;
+            v[k++] = ((rgb >> 8) & 0xFF) / 255f;
+            v[k++] = (rgb & 0xFF) / 255f;
+          }
+        }
+        out.add(v);
+      }
+    }
+    return out;
+  }
+
+  /** The image at {@code size × size} RGB (smooth scaling; unchanged if it already is). */
+  public static BufferedImage resize(BufferedImage image, int size) {
+    if (image.getWidth() == size && image.getHeight() == size && image.getType() == BufferedImage.TYPE_INT_RGB) {
+      return image;
+    }
+    BufferedImage out = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
+    java.awt.Graphics2D g = out.createGraphics();
+    g.setRenderingHint(java.awt.RenderingHints.KEY_INTERPOLATION, java.awt.RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+    g.drawImage(image, 0, 0, size, size, null);
+    g.dispose();
+    return out;
+  }
+
+  private static int nearestCode(float[][] centers, float[] v) {
+    int best = 0;
+    double bestDistance = Double.MAX_VALUE;
+    for (int c = 0; c < centers.length; c++) {
+      double d = distance(centers[c], v);
+      if (d < bestDistance) {
+        bestDistance = d;
+        best = c;
+      }
+    }
+    return best;
+  }
+
+  private static double distance(float[] a, float[] b) {
+    double s = 0;
+    for (int i = 0; i < a.length; i++) {
+      double d = a[i] - b[i];
+      s += d * d;
+    }
+    return s;
+  }
+
+  private static int channel(float v) {
+    return Math.max(0, Math.min(255, Math.round(v * 255)));
+  }
+
+  private String fingerprint() {
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      sha.update((size + "/" + patch + "/").getBytes(StandardCharsets.US_ASCII));
+      ByteBuffer buffer = ByteBuffer.allocate(4);
+      for (float[] c : codes) {
+        for (float f : c) {
+          buffer.clear();
+          buffer.putFloat(f);
+          sha.update(buffer.array());
+        }
+      }
+      return "vq" + codes.length + "-" + HexFormat.of().formatHex(sha.digest()).substring(0, 12);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
