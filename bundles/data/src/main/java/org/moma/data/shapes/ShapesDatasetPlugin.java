@@ -1,10 +1,8 @@
 package org.moma.data.shapes;
 
 import java.awt.image.BufferedImage;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import org.moma.api.MomaPlugin;
 import org.moma.api.OptionSpec;
 import org.moma.api.Options;
@@ -13,9 +11,7 @@ import org.moma.api.data.DatasetPlugin;
 import org.moma.api.data.DocumentSource;
 import org.moma.data.corpus.MixedModalTokenizer;
 import org.moma.data.corpus.Segment;
-import org.moma.data.corpus.TokenizerStore;
-import org.moma.data.image.PatchCodebook;
-import org.moma.data.text.ByteBpe;
+import org.moma.data.corpus.TokenizerOptions;
 import org.osgi.service.component.annotations.Component;
 
 /**
@@ -30,14 +26,10 @@ import org.osgi.service.component.annotations.Component;
 @Component(service = DatasetPlugin.class, property = MomaPlugin.NAME_PROPERTY + "=shapes")
 public final class ShapesDatasetPlugin implements DatasetPlugin {
   private static final List<OptionSpec> OPTIONS =
-      List.of(
-          OptionSpec.integer("imageSize", 32, "image side in pixels"),
-          OptionSpec.integer("patch", 4, "VQ patch side; an image is (imageSize/patch)^2 tokens"),
-          OptionSpec.integer("codebook", 256, "image codebook size"),
-          OptionSpec.integer("textVocab", 512, "BPE vocabulary size (256 bytes + merges)"),
-          OptionSpec.integer("tokenizerSeed", 1234, "seed of the sample the tokenizers are trained on"),
-          OptionSpec.integer("tokenizerImages", 300, "images the VQ codebook is trained on"),
-          OptionSpec.string("tokenizers", "", "folder of trained tokenizers; empty = var/tokenizers"));
+      TokenizerOptions.with(
+          List.of(
+              OptionSpec.integer("tokenizerSeed", 1234, "seed of the sample the tokenizers are trained on"),
+              OptionSpec.integer("tokenizerImages", 300, "images the VQ codebook is trained on")));
 
   @Override
   public String name() {
@@ -82,39 +74,32 @@ public final class ShapesDatasetPlugin implements DatasetPlugin {
 
   /** The tokenizers for these options, trained on first use. */
   public static MixedModalTokenizer tokenizer(Options options) {
-    int imageSize = options.getPositiveInt("imageSize");
-    int patch = options.getPositiveInt("patch");
-    if (imageSize % patch != 0) {
-      throw new SpecException(options.path() + ".patch", "must divide imageSize (" + imageSize + ")");
-    }
-    int codebook = options.getPositiveInt("codebook");
-    int textVocab = options.getInt("textVocab");
-    if (textVocab < 256) {
-      throw new SpecException(options.path() + ".textVocab", "byte-level BPE needs at least 256, found " + textVocab);
-    }
     long seed = options.getInt("tokenizerSeed");
     int images = options.getPositiveInt("tokenizerImages");
-    String folder = String.format(Locale.ROOT, "shapes-s%d-i%d-p%d-k%d-v%d-n%d", seed, imageSize, patch, codebook, textVocab, images);
-    Path root = options.getString("tokenizers").isEmpty() ? TokenizerStore.defaultRoot() : Path.of(options.getString("tokenizers"));
-    return TokenizerStore.loadOrTrain(root.resolve(folder), () -> train(seed, imageSize, patch, codebook, textVocab, images));
-  }
-
-  private static MixedModalTokenizer train(long seed, int imageSize, int patch, int codebook, int textVocab, int images) {
+    int imageSize = options.getPositiveInt("imageSize");
     ShapesDocuments sample = new ShapesDocuments(seed, imageSize);
     List<String> texts = new ArrayList<>();
     List<BufferedImage> pictures = new ArrayList<>();
+    return TokenizerOptions.tokenizer(
+        options,
+        "shapes-s" + seed + "-n" + images,
+        () -> {
+          collect(sample, texts, pictures, images);
+          return texts;
+        },
+        () -> pictures,
+        seed);
+  }
+
+  private static void collect(ShapesDocuments sample, List<String> texts, List<BufferedImage> pictures, int images) {
     for (int i = 0; i < 2000; i++) {
       for (Segment s : sample.document("tokenizer", ShapesDocuments.Kind.mixed, i).segments()) {
-        if (s.isImage()) {
-          if (pictures.size() < images) {
-            pictures.add(s.image());
-          }
-        } else {
+        if (!s.isImage()) {
           texts.add(s.text());
+        } else if (pictures.size() < images) {
+          pictures.add(s.image());
         }
       }
     }
-    return new MixedModalTokenizer(
-        ByteBpe.train(texts, textVocab), PatchCodebook.train(pictures, imageSize, patch, codebook, 8, seed));
   }
 }

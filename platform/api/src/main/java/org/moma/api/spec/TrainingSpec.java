@@ -4,7 +4,8 @@ import org.moma.api.SpecException;
 
 /**
  * Optimisation (paper §4.1): AdamW with β 0.9/0.95, linear warm-up then linear decay to
- * {@code minLrRatio} of the peak, gradient clipping and accumulation.
+ * {@code minLrRatio} of the peak, gradient clipping and accumulation. {@code imageRatio}, when
+ * set, makes the loader balance every batch towards that share of image tokens (paper §3.1).
  */
 public record TrainingSpec(
     Integer steps,
@@ -17,7 +18,8 @@ public record TrainingSpec(
     Double beta2,
     Double gradClip,
     Integer accumulation,
-    Integer checkpointEvery) {
+    Integer checkpointEvery,
+    Double imageRatio) {
 
   public TrainingSpec {
     steps = steps == null ? 100 : steps;
@@ -33,8 +35,13 @@ public record TrainingSpec(
     checkpointEvery = checkpointEvery == null ? 0 : checkpointEvery;
   }
 
+  /** Whether the loader balances batches to {@link #imageRatio()} (paper §3.1). */
+  public boolean balanced() {
+    return imageRatio != null;
+  }
+
   public static TrainingSpec defaults() {
-    return new TrainingSpec(null, null, null, null, null, null, null, null, null, null, null);
+    return new TrainingSpec(null, null, null, null, null, null, null, null, null, null, null, null);
   }
 
   void validate(String path) {
@@ -52,6 +59,9 @@ public record TrainingSpec(
     }
     if (beta1 < 0 || beta1 >= 1 || beta2 < 0 || beta2 >= 1) {
       throw new SpecException(path + ".beta1", "betas must be in [0, 1)");
+    }
+    if (imageRatio != null && (imageRatio < 0 || imageRatio > 1)) {
+      throw new SpecException(path + ".imageRatio", "must be in [0, 1] (share of image tokens), found " + imageRatio);
     }
     if (checkpointEvery < 0) {
       throw new SpecException(path + ".checkpointEvery", "must be >= 0 (0 = only at the end)");

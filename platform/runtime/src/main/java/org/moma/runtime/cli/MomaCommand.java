@@ -7,6 +7,9 @@ import java.util.concurrent.Callable;
 import org.moma.api.MomaPlugin;
 import org.moma.api.OptionSpec;
 import org.moma.api.PluginKind;
+import org.moma.api.data.DatasetPlugin;
+import org.moma.api.data.DocumentSource;
+import org.moma.api.data.ShardFile;
 import org.moma.api.spec.ExperimentSpec;
 import org.moma.runtime.registry.Plugins;
 import org.moma.runtime.spec.SpecReader;
@@ -22,7 +25,8 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     version = "MoMa Platform 0.1.0",
     description = "Mixed-modal early-fusion models with modality-aware sparsity.",
-    subcommands = {MomaCommand.ListCommand.class, MomaCommand.RunCommand.class, MomaCommand.ShellCommand.class})
+    subcommands = {MomaCommand.ListCommand.class, MomaCommand.RunCommand.class, MomaCommand.TokenizeCommand.class,
+        MomaCommand.ShellCommand.class})
 final class MomaCommand implements Callable<Integer> {
   final Plugins plugins;
   final PrintWriter out;
@@ -34,7 +38,7 @@ final class MomaCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    out.println("moma: give a command (list, run, shell); 'moma --help' lists them.");
+    out.println("moma: give a command (list, run, tokenize, shell); 'moma --help' lists them.");
     return MomaCommandLine.USAGE;
   }
 
@@ -107,6 +111,47 @@ final class MomaCommand implements Callable<Integer> {
           result.device(), result.finalLoss(), result.tokensPerSecond(), result.trainingFlopsPerToken(),
           result.directory().toAbsolutePath());
       out.flush();
+      return 0;
+    }
+  }
+
+  @Command(name = "tokenize", mixinStandardHelpOptions = true,
+      description = "Write a split of a spec's dataset as a pre-tokenised shard (for the 'shards' dataset).")
+  static final class TokenizeCommand implements Callable<Integer> {
+    @picocli.CommandLine.ParentCommand MomaCommand parent;
+
+    @Parameters(index = "0", paramLabel = "SPEC", description = "experiment spec whose data section is tokenized")
+    Path spec;
+
+    @Option(names = "--split", defaultValue = "train", description = "split to write (default: ${DEFAULT-VALUE})")
+    String split;
+
+    @Option(names = "--documents", description = "number of documents (required for unbounded generated corpora)")
+    Long documents;
+
+    @Option(names = "--out", required = true, description = "shard file to write")
+    Path out;
+
+    @Override
+    public Integer call() throws java.io.IOException {
+      ExperimentSpec experiment = SpecReader.read(spec);
+      DatasetPlugin plugin =
+          parent.plugins.require(PluginKind.DATASET, DatasetPlugin.class, experiment.data().name(), "data.name");
+      DocumentSource source =
+          plugin.open(split, experiment.seed(), plugin.parseOptions(experiment.data().options(), "data.options"));
+      long count = documents != null ? documents : source.size();
+      if (count == Long.MAX_VALUE) {
+        throw new IllegalArgumentException("'" + experiment.data().name() + "' is unbounded: give --documents N");
+      }
+      if (count <= 0 || count > source.size()) {
+        throw new IllegalArgumentException("--documents must be in [1, " + source.size() + "], found " + count);
+      }
+      long start = System.nanoTime();
+      ShardFile.write(out, source, count);
+      ShardFile written = ShardFile.open(out);
+      parent.out.printf(Locale.ROOT, "wrote %d documents (%s) to %s in %.1f s%n",
+          written.size(), written.vocabulary().identity(), out, (System.nanoTime() - start) / 1e9);
+      parent.out.flush();
       return 0;
     }
   }

@@ -95,7 +95,10 @@ public final class ExperimentRunner {
     LearningRateSchedule schedule =
         new LearningRateSchedule(
             training.learningRate(), training.warmupSteps(), training.steps(), training.minLrRatio());
-    SequencePacker packer = new SequencePacker(source, model.dims().seqLen());
+    SequencePacker packer =
+        training.balanced()
+            ? new SequencePacker(source, model.dims().seqLen(), training.imageRatio(), 8)
+            : new SequencePacker(source, model.dims().seqLen());
     ParameterStore store = new ParameterStore(manager, false);
     List<Modality> modalities = List.of(Modality.TEXT, Modality.IMAGE);
     int pad = source.vocabulary().pad();
@@ -164,6 +167,12 @@ public final class ExperimentRunner {
     summary.put("parameters", countParameters(model));
     summary.put("trainingFlopsPerToken", flopsPerToken);
     summary.put("tokensPerSecond", meanTokensPerSecond);
+    summary.put("imageShare", packer.imageShare());
+    if (training.balanced()) {
+      summary.put("imageRatioTarget", training.imageRatio());
+      summary.put("imageRatioDeviation", packer.imageShare() - training.imageRatio());
+      summary.put("skippedDocuments", packer.skipped());
+    }
     JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("summary.json").toFile(), summary);
     return new RunResult(dir, device.toString(), training.steps(), loss, flopsPerToken, meanTokensPerSecond);
   }

@@ -61,7 +61,7 @@ class SequencePackerTest {
     SequencePacker first = new SequencePacker(SOURCE, 3);
     first.next(2);
     SequencePacker resumed = new SequencePacker(SOURCE, 3);
-    resumed.seek(first.document(), first.offset());
+    resumed.restore(first.state());
     assertArrayEquals(expected1.tokens(), resumed.next(2).tokens());
     Batch b2 = resumed.next(3);
     assertArrayEquals(expected2.tokens(), b2.tokens());

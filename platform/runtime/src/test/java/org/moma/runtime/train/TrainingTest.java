@@ -28,7 +28,7 @@ class TrainingTest {
   private ExperimentSpec spec(String name, int steps) {
     return SpecReader.parse(
         "{\"name\": \"" + name + "\", \"seed\": 5, \"device\": \"cpu\", \"output\": \"" + dir.resolve(name) + "\","
-            + "\"model\": {\"dModel\": 32, \"layers\": 2, \"heads\": 2, \"ffnDim\": 64, \"seqLen\": 32},"
+            + "\"data\": {\"name\": \"synthetic\"}, \"model\": {\"dModel\": 32, \"layers\": 2, \"heads\": 2, \"ffnDim\": 64, \"seqLen\": 32},"
             + "\"training\": {\"steps\": " + steps + ", \"batchSize\": 8, \"learningRate\": 0.01, \"warmupSteps\": 5}}",
         name);
   }
