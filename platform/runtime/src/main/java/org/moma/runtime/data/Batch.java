@@ -26,7 +26,18 @@ public record Batch(int rows, int seqLen, int[] tokens, int[] modality) {
   /** {@code [rows, seqLen + 1]} tokens and modality ids on the manager's device. */
   public NDArray[] toArrays(NDManager manager) {
     Shape shape = new Shape(rows, seqLen + 1);
-    return new NDArray[] {manager.create(tokens, shape), manager.create(modality, shape)};
+    return new NDArray[] {owned(manager, tokens, shape), owned(manager, modality, shape)};
+  }
+
+  /**
+   * A tensor that owns its memory. {@code create(int[])} wraps a direct buffer that is freed when
+   * its Java array object is collected, which can happen while views of it are still in use by
+   * autograd; a copy made by libtorch cannot be freed under our feet.
+   */
+  private static NDArray owned(NDManager manager, int[] data, Shape shape) {
+    try (NDArray wrapped = manager.create(data, shape)) {
+      return wrapped.duplicate();
+    }
   }
 
   public static NDArray inputs(NDArray rows) {

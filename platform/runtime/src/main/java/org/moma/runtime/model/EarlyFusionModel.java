@@ -71,6 +71,7 @@ public final class EarlyFusionModel extends AbstractBlock {
     Shape shape = tokens.getShape();
     NDArray table = store.getValue(embedding, tokens.getDevice(), training);
     NDArray x = table.get(new NDIndex("{}", tokens.reshape(-1).toType(DataType.INT64, false)));
+    x.attach(tokens.getManager()); // ops on the table would otherwise keep it in the parameters' manager
     x = x.reshape(shape.get(0), shape.get(1), dims.dModel());
     NDManager manager = tokens.getManager();
     NDArray positions =

@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,6 +26,7 @@ import java.util.function.Consumer;
 import org.moma.api.DeviceSpec;
 import org.moma.api.Options;
 import org.moma.api.PluginKind;
+import org.moma.api.SpecException;
 import org.moma.api.data.DatasetPlugin;
 import org.moma.api.data.DocumentSource;
 import org.moma.api.model.Modality;
@@ -42,7 +44,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs an experiment: resolves every plugin by name, builds the model on the chosen device, trains
- * it and writes {@code spec.json}, {@code metrics.jsonl} and {@code summary.json} in the run folder.
+ * it and writes {@code spec.json}, {@code metrics.jsonl}, checkpoints and {@code summary.json} in
+ * the run folder. A run resumed from its latest checkpoint continues with exactly the batches and
+ * updates an uninterrupted run would have made.
  */
 public final class ExperimentRunner {
   private static final Logger LOG = LoggerFactory.getLogger(ExperimentRunner.class);
@@ -54,6 +58,15 @@ public final class ExperimentRunner {
   }
 
   public RunResult run(ExperimentSpec spec, Consumer<StepMetrics> progress) {
+    return execute(spec, Path.of(spec.output()), false, progress);
+  }
+
+  /** Continues the run in {@code runDir} from its latest checkpoint up to its spec's steps. */
+  public RunResult resume(Path runDir, Consumer<StepMetrics> progress) {
+    return execute(SpecReader.read(runDir.resolve("spec.json")), runDir, true, progress);
+  }
+
+  private RunResult execute(ExperimentSpec spec, Path dir, boolean resume, Consumer<StepMetrics> progress) {
     Engine engine = Engine.getEngine("PyTorch");
     Device device = DeviceSpec.parse(spec.device()).resolve(engine);
     DatasetPlugin datasetPlugin =
@@ -61,7 +74,6 @@ public final class ExperimentRunner {
     Options dataOptions = datasetPlugin.parseOptions(spec.data().options(), "data.options");
     DocumentSource train = datasetPlugin.open("train", spec.seed(), dataOptions);
     ModelDims dims = ModelAssembler.dims(spec.model(), train.vocabulary());
-    Path dir = Path.of(spec.output());
     engine.setRandomSeed((int) (long) spec.seed());
     try (NDManager manager = NDManager.newBaseManager(device, engine.getEngineName())) {
       EarlyFusionModel model = new ModelAssembler(plugins).build(spec.model(), dims, train.modalities());
@@ -70,115 +82,161 @@ public final class ExperimentRunner {
       Shape tokenShape = new Shape(training.batchSize(), dims.seqLen());
       model.initialize(manager, DataType.FLOAT32, tokenShape, tokenShape);
       Files.createDirectories(dir);
-      Files.writeString(dir.resolve("spec.json"), SpecReader.toJson(spec));
+      if (!resume) {
+        Files.writeString(dir.resolve("spec.json"), SpecReader.toJson(spec));
+      }
       LOG.info("run {} on {}: {} parameters, {} layers", spec.name(), device, countParameters(model), dims.layers());
-      return train(spec, model, train, manager, dir, device, progress);
+      return new Loop(spec, model, train, manager, dir, device).run(resume, progress);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write run folder " + dir + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("run folder " + dir + ": " + e.getMessage(), e);
     }
   }
 
-  private RunResult train(
-      ExperimentSpec spec,
-      EarlyFusionModel model,
-      DocumentSource source,
-      NDManager manager,
-      Path dir,
-      Device device,
-      Consumer<StepMetrics> progress)
-      throws IOException {
-    TrainingSpec training = spec.training();
-    List<Parameter> parameters = new ArrayList<>();
-    model.getParameters().values().forEach(parameters::add);
-    AdamW optimizer =
-        new AdamW(parameters, training.beta1(), training.beta2(), training.weightDecay(), training.gradClip());
-    LearningRateSchedule schedule =
-        new LearningRateSchedule(
-            training.learningRate(), training.warmupSteps(), training.steps(), training.minLrRatio());
-    SequencePacker packer =
-        training.balanced()
-            ? new SequencePacker(source, model.dims().seqLen(), training.imageRatio(), 8)
-            : new SequencePacker(source, model.dims().seqLen());
-    ParameterStore store = new ParameterStore(manager, false);
-    List<Modality> modalities = List.of(Modality.TEXT, Modality.IMAGE);
-    int pad = source.vocabulary().pad();
-    double flopsPerToken = 3 * model.forwardFlopsPerToken(); // forward + backward ≈ 3× forward
-    double cumulativeFlops = 0;
-    long start = System.nanoTime();
-    double loss = Double.NaN;
-    double tokensPerSecond = 0;
-    try (BufferedWriter metrics = Files.newBufferedWriter(dir.resolve("metrics.jsonl"))) {
-      for (int step = 0; step < training.steps(); step++) {
-        long stepStart = System.nanoTime();
-        double lr = schedule.at(step);
-        double stepLoss = 0;
-        double[] modalityLoss = new double[modalities.size()];
-        long textTokens = 0;
-        long imageTokens = 0;
-        for (int micro = 0; micro < training.accumulation(); micro++) {
-          Batch batch = packer.next(training.batchSize());
-          textTokens += batch.targetCount(Modality.TEXT.id());
-          imageTokens += batch.targetCount(Modality.IMAGE.id());
-          try (NDManager scope = manager.newSubManager();
-              GradientCollector collector = engine().newGradientCollector()) {
-            NDArray[] rows = batch.toArrays(scope);
-            NDList out =
-                model.forward(
-                    store, new NDList(Batch.inputs(rows[0]), Batch.inputs(rows[1])), true);
-            LanguageModelLoss.Result result =
-                LanguageModelLoss.compute(
-                    out.get(0), Batch.targets(rows[0]), Batch.targets(rows[1]), pad,
-                    spec.model().zLoss(), modalities);
-            collector.backward(result.objective().add(out.get(1)));
-            stepLoss += result.loss() / training.accumulation();
-            for (int m = 0; m < modalityLoss.length; m++) {
-              modalityLoss[m] += result.perModality()[m] / training.accumulation();
+  /** The training loop of one run, with everything a checkpoint saves and restores. */
+  private static final class Loop {
+    private final ExperimentSpec spec;
+    private final TrainingSpec training;
+    private final EarlyFusionModel model;
+    private final DocumentSource source;
+    private final NDManager manager;
+    private final Path dir;
+    private final Device device;
+    private final AdamW optimizer;
+    private final SequencePacker packer;
+    private final double flopsPerToken;
+    private int step;
+    private double cumulativeFlops;
+    private double elapsedBefore;
+
+    Loop(ExperimentSpec spec, EarlyFusionModel model, DocumentSource source, NDManager manager, Path dir, Device device) {
+      this.spec = spec;
+      this.training = spec.training();
+      this.model = model;
+      this.source = source;
+      this.manager = manager;
+      this.dir = dir;
+      this.device = device;
+      List<Parameter> parameters = new ArrayList<>();
+      model.getParameters().values().forEach(parameters::add);
+      optimizer = new AdamW(parameters, training.beta1(), training.beta2(), training.weightDecay(), training.gradClip());
+      packer = training.balanced()
+          ? new SequencePacker(source, model.dims().seqLen(), training.imageRatio(), 8)
+          : new SequencePacker(source, model.dims().seqLen());
+      flopsPerToken = 3 * model.forwardFlopsPerToken(); // forward + backward ≈ 3× forward
+    }
+
+    RunResult run(boolean resume, Consumer<StepMetrics> progress) throws IOException {
+      Path metricsFile = dir.resolve("metrics.jsonl");
+      if (resume) {
+        restore(metricsFile);
+      }
+      LearningRateSchedule schedule =
+          new LearningRateSchedule(training.learningRate(), training.warmupSteps(), training.steps(), training.minLrRatio());
+      ParameterStore store = new ParameterStore(manager, false);
+      List<Modality> modalities = List.of(Modality.TEXT, Modality.IMAGE);
+      int pad = source.vocabulary().pad();
+      long start = System.nanoTime();
+      double loss = Double.NaN;
+      try (BufferedWriter metrics = Files.newBufferedWriter(metricsFile,
+          resume ? new StandardOpenOption[] {StandardOpenOption.CREATE, StandardOpenOption.APPEND}
+              : new StandardOpenOption[] {StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE})) {
+        while (step < training.steps()) {
+          long stepStart = System.nanoTime();
+          // reseeded per step: stochastic layers (Gumbel noise) draw the same numbers after a resume
+          Engine.getEngine("PyTorch").setRandomSeed((int) (spec.seed() * 1_000_003L + step));
+          double lr = schedule.at(step);
+          double stepLoss = 0;
+          double[] modalityLoss = new double[modalities.size()];
+          long textTokens = 0;
+          long imageTokens = 0;
+          for (int micro = 0; micro < training.accumulation(); micro++) {
+            Batch batch = packer.next(training.batchSize());
+            textTokens += batch.targetCount(Modality.TEXT.id());
+            imageTokens += batch.targetCount(Modality.IMAGE.id());
+            try (NDManager scope = manager.newSubManager();
+                GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
+              NDArray[] rows = batch.toArrays(scope);
+              NDList out = model.forward(store, new NDList(Batch.inputs(rows[0]), Batch.inputs(rows[1])), true);
+              LanguageModelLoss.Result result =
+                  LanguageModelLoss.compute(out.get(0), Batch.targets(rows[0]), Batch.targets(rows[1]), pad,
+                      spec.model().zLoss(), modalities);
+              collector.backward(result.objective().add(out.get(1)));
+              stepLoss += result.loss() / training.accumulation();
+              for (int m = 0; m < modalityLoss.length; m++) {
+                modalityLoss[m] += result.perModality()[m] / training.accumulation();
+              }
             }
           }
+          double gradNorm = optimizer.step(lr, training.accumulation());
+          step++;
+          long tokens = (long) training.batchSize() * training.accumulation() * model.dims().seqLen();
+          cumulativeFlops += flopsPerToken * tokens;
+          double seconds = (System.nanoTime() - stepStart) / 1e9;
+          loss = stepLoss;
+          if (!Double.isFinite(stepLoss)) {
+            throw new IllegalStateException("loss is " + stepLoss + " at step " + step + " (lower training.learningRate?)");
+          }
+          StepMetrics m =
+              new StepMetrics(step, training.steps(), stepLoss, modalityLoss[0], modalityLoss[1], lr, gradNorm,
+                  textTokens, imageTokens, tokens / seconds, cumulativeFlops,
+                  elapsedBefore + (System.nanoTime() - start) / 1e9);
+          metrics.write(JSON.writeValueAsString(m));
+          metrics.newLine();
+          metrics.flush();
+          if ((training.checkpointEvery() > 0 && step % training.checkpointEvery() == 0) || step == training.steps()) {
+            checkpoint(elapsedBefore + (System.nanoTime() - start) / 1e9);
+          }
+          progress.accept(m);
         }
-        double gradNorm = optimizer.step(lr, training.accumulation());
-        long tokens = (long) training.batchSize() * training.accumulation() * model.dims().seqLen();
-        cumulativeFlops += flopsPerToken * tokens;
-        double seconds = (System.nanoTime() - stepStart) / 1e9;
-        tokensPerSecond = tokens / seconds;
-        loss = stepLoss;
-        StepMetrics m =
-            new StepMetrics(
-                step + 1, training.steps(), stepLoss, modalityLoss[0], modalityLoss[1], lr, gradNorm,
-                textTokens, imageTokens, tokensPerSecond, cumulativeFlops,
-                (System.nanoTime() - start) / 1e9);
-        if (!Double.isFinite(stepLoss)) {
-          throw new IllegalStateException("loss is " + stepLoss + " at step " + (step + 1) + " (lower training.learningRate?)");
-        }
-        metrics.write(JSON.writeValueAsString(m));
-        metrics.newLine();
-        metrics.flush();
-        progress.accept(m);
       }
+      return summarize(loss, elapsedBefore + (System.nanoTime() - start) / 1e9);
     }
-    double totalSeconds = (System.nanoTime() - start) / 1e9;
-    double meanTokensPerSecond =
-        (double) training.steps() * training.batchSize() * training.accumulation() * model.dims().seqLen() / totalSeconds;
-    Map<String, Object> summary = new LinkedHashMap<>();
-    summary.put("name", spec.name());
-    summary.put("device", device.toString());
-    summary.put("steps", training.steps());
-    summary.put("finalLoss", loss);
-    summary.put("parameters", countParameters(model));
-    summary.put("trainingFlopsPerToken", flopsPerToken);
-    summary.put("tokensPerSecond", meanTokensPerSecond);
-    summary.put("imageShare", packer.imageShare());
-    if (training.balanced()) {
-      summary.put("imageRatioTarget", training.imageRatio());
-      summary.put("imageRatioDeviation", packer.imageShare() - training.imageRatio());
-      summary.put("skippedDocuments", packer.skipped());
-    }
-    JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("summary.json").toFile(), summary);
-    return new RunResult(dir, device.toString(), training.steps(), loss, flopsPerToken, meanTokensPerSecond);
-  }
 
-  private static Engine engine() {
-    return Engine.getEngine("PyTorch");
+    private void checkpoint(double elapsed) throws IOException {
+      Checkpoints.save(dir, new Checkpoints.State(step, packer.state(), cumulativeFlops, elapsed,
+          source.vocabulary().identity(), optimizer.steps()), model, optimizer);
+    }
+
+    private void restore(Path metricsFile) throws IOException {
+      Path checkpoint = Checkpoints.latest(dir);
+      Checkpoints.State state = Checkpoints.readState(checkpoint);
+      if (!state.vocabularyIdentity().equals(source.vocabulary().identity())) {
+        throw new SpecException("data", checkpoint + " was trained on vocabulary " + state.vocabularyIdentity()
+            + " but the dataset now gives " + source.vocabulary().identity());
+      }
+      Checkpoints.restore(checkpoint, state, model, optimizer, manager);
+      packer.restore(state.loader());
+      step = state.step();
+      cumulativeFlops = state.cumulativeFlops();
+      elapsedBefore = state.elapsedSeconds();
+      // steps logged after the checkpoint are replayed, so drop them from the metrics
+      List<String> lines = Files.exists(metricsFile) ? Files.readAllLines(metricsFile) : List.of();
+      Files.write(metricsFile, lines.subList(0, Math.min(step, lines.size())));
+      LOG.info("resumed {} at step {} from {}", spec.name(), step, checkpoint);
+    }
+
+    private RunResult summarize(double loss, double totalSeconds) throws IOException {
+      double tokensPerSecond =
+          (double) training.steps() * training.batchSize() * training.accumulation() * model.dims().seqLen() / totalSeconds;
+      Map<String, Object> summary = new LinkedHashMap<>();
+      summary.put("name", spec.name());
+      summary.put("device", device.toString());
+      summary.put("steps", training.steps());
+      summary.put("finalLoss", loss);
+      summary.put("parameters", countParameters(model));
+      summary.put("trainingFlopsPerToken", flopsPerToken);
+      summary.put("totalFlops", cumulativeFlops);
+      summary.put("tokensPerSecond", tokensPerSecond);
+      summary.put("vocabulary", source.vocabulary().identity());
+      summary.put("imageShare", packer.imageShare());
+      if (training.balanced()) {
+        summary.put("imageRatioTarget", training.imageRatio());
+        summary.put("imageRatioDeviation", packer.imageShare() - training.imageRatio());
+        summary.put("skippedDocuments", packer.skipped());
+      }
+      JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("summary.json").toFile(), summary);
+      return new RunResult(dir, device.toString(), training.steps(), loss, flopsPerToken, tokensPerSecond);
+    }
   }
 
   static long countParameters(EarlyFusionModel model) {

@@ -26,10 +26,15 @@ class TrainingTest {
   @TempDir Path dir;
 
   private ExperimentSpec spec(String name, int steps) {
+    return spec(name, steps, 0);
+  }
+
+  private ExperimentSpec spec(String name, int steps, int checkpointEvery) {
     return SpecReader.parse(
         "{\"name\": \"" + name + "\", \"seed\": 5, \"device\": \"cpu\", \"output\": \"" + dir.resolve(name) + "\","
             + "\"data\": {\"name\": \"synthetic\"}, \"model\": {\"dModel\": 32, \"layers\": 2, \"heads\": 2, \"ffnDim\": 64, \"seqLen\": 32},"
-            + "\"training\": {\"steps\": " + steps + ", \"batchSize\": 8, \"learningRate\": 0.01, \"warmupSteps\": 5}}",
+            + "\"training\": {\"steps\": " + steps + ", \"batchSize\": 8, \"learningRate\": 0.01, \"warmupSteps\": 5,"
+            + " \"checkpointEvery\": " + checkpointEvery + "}}",
         name);
   }
 
@@ -58,6 +63,36 @@ class TrainingTest {
     for (int i = 0; i < 8; i++) {
       assertEquals(a.get(i).loss(), b.get(i).loss(), 1e-4, "step " + (i + 1));
     }
+  }
+
+  @Test
+  void resumedRunContinuesTheUninterruptedLossCurve() throws Exception {
+    List<StepMetrics> uninterrupted = new ArrayList<>();
+    runner().run(spec("whole", 10, 4), uninterrupted::add);
+
+    ExperimentSpec crashing = spec("crash", 10, 4);
+    RuntimeException crash = new RuntimeException("killed");
+    try {
+      runner().run(crashing, m -> {
+        if (m.step() == 6) {
+          throw crash; // dies after step 6; the last checkpoint is step 4
+        }
+      });
+    } catch (RuntimeException e) {
+      assertEquals(crash, e);
+    }
+    Path run = dir.resolve("crash");
+    assertEquals("step-000004", Files.readString(Checkpoints.directory(run).resolve("latest")));
+    List<StepMetrics> resumed = new ArrayList<>();
+    runner().resume(run, resumed::add);
+    assertEquals(5, resumed.get(0).step());
+    for (StepMetrics m : resumed) {
+      StepMetrics expected = uninterrupted.get(m.step() - 1);
+      assertEquals(expected.loss(), m.loss(), 1e-4, "loss at step " + m.step());
+      assertEquals(expected.cumulativeFlops(), m.cumulativeFlops(), 1e-6 * expected.cumulativeFlops());
+    }
+    List<String> lines = Files.readAllLines(run.resolve("metrics.jsonl"));
+    assertEquals(10, lines.size(), "metrics hold each step once");
   }
 
   /** Entropy (nats) of the empirical token distribution of the training stream. */
