@@ -26,7 +26,7 @@ import picocli.CommandLine.Parameters;
     version = "MoMa Platform 0.1.0",
     description = "Mixed-modal early-fusion models with modality-aware sparsity.",
     subcommands = {MomaCommand.ListCommand.class, MomaCommand.RunCommand.class, MomaCommand.TokenizeCommand.class,
-        BenchCommand.class, MomaCommand.ShellCommand.class})
+        MomaCommand.FlopsCommand.class, BenchCommand.class, MomaCommand.ShellCommand.class})
 final class MomaCommand implements Callable<Integer> {
   final Plugins plugins;
   final PrintWriter out;
@@ -79,6 +79,9 @@ final class MomaCommand implements Callable<Integer> {
         description = "experiment spec (JSON); default: examples/default.json of the distribution")
     Path spec;
 
+    @Option(names = "--resume", paramLabel = "RUN", description = "continue the run in this folder from its latest checkpoint")
+    Path resume;
+
     @Option(names = "--device", description = "cpu, gpu, gpu:N or auto (overrides the spec)")
     String device;
 
@@ -87,6 +90,14 @@ final class MomaCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+      if (resume != null) {
+        if (spec != null || device != null || output != null) {
+          throw new IllegalArgumentException("--resume continues a run with its own spec: give no SPEC, --device or --output");
+        }
+        try (ConsoleProgress progress = new ConsoleProgress(parent.out)) {
+          return report(parent.out, new ExperimentRunner(parent.plugins).resume(resume, progress));
+        }
+      }
       Path file = spec != null ? spec : home().resolve("examples/default.json");
       ExperimentSpec experiment = SpecReader.read(file);
       if (device != null) {
@@ -97,20 +108,33 @@ final class MomaCommand implements Callable<Integer> {
       }
       PrintWriter out = parent.out;
       out.printf(Locale.ROOT, "run %s: %d steps, spec %s%n", experiment.name(), experiment.training().steps(), file);
-      int every = Math.max(1, experiment.training().steps() / 10);
-      RunResult result =
-          new ExperimentRunner(parent.plugins)
-              .run(experiment, m -> {
-                if (m.step() % every == 0 || m.step() == 1 || m.step() == m.steps()) {
-                  out.printf(Locale.ROOT, "  step %4d/%d  loss %.4f (text %.3f, image %.3f)  lr %.2e  %.0f tok/s%n",
-                      m.step(), m.steps(), m.loss(), m.lossText(), m.lossImage(), m.learningRate(), m.tokensPerSecond());
-                  out.flush();
-                }
-              });
-      out.printf(Locale.ROOT, "done on %s: final loss %.4f, %.0f tokens/s, %.3g training FLOPs/token -> %s%n",
-          result.device(), result.finalLoss(), result.tokensPerSecond(), result.trainingFlopsPerToken(),
-          result.directory().toAbsolutePath());
-      out.flush();
+      try (ConsoleProgress progress = new ConsoleProgress(out)) {
+        return report(out, new ExperimentRunner(parent.plugins).run(experiment, progress));
+      }
+    }
+  }
+
+  static int report(PrintWriter out, RunResult result) {
+    out.printf(Locale.ROOT, "done on %s: final loss %.4f, %.0f tokens/s, %.3g training FLOPs/token%n",
+        result.device(), result.finalLoss(), result.tokensPerSecond(), result.trainingFlopsPerToken());
+    out.printf(Locale.ROOT, "report: %s%n", result.directory().toAbsolutePath().resolve("report.html"));
+    out.flush();
+    return 0;
+  }
+
+  @Command(name = "flops", mixinStandardHelpOptions = true,
+      description = "Active FLOPs per token of a spec's model, layer by layer (multiply-adds count 2).")
+  static final class FlopsCommand implements Callable<Integer> {
+    @picocli.CommandLine.ParentCommand MomaCommand parent;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "SPEC", description = "experiment spec (default: examples/default.json)")
+    Path spec;
+
+    @Override
+    public Integer call() {
+      ExperimentSpec experiment = SpecReader.read(spec != null ? spec : home().resolve("examples/default.json"));
+      org.moma.runtime.model.FlopsReport.of(parent.plugins, experiment).print(parent.out);
+      parent.out.flush();
       return 0;
     }
   }

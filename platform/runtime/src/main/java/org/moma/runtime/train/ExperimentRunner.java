@@ -235,6 +235,7 @@ public final class ExperimentRunner {
         summary.put("skippedDocuments", packer.skipped());
       }
       JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("summary.json").toFile(), summary);
+      org.moma.runtime.report.RunReport.write(dir);
       return new RunResult(dir, device.toString(), training.steps(), loss, flopsPerToken, tokensPerSecond);
     }
   }

@@ -1,0 +1,59 @@
+package org.moma.runtime.model;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.moma.api.Options;
+import org.moma.api.PluginKind;
+import org.moma.api.data.DatasetPlugin;
+import org.moma.api.data.DocumentSource;
+import org.moma.api.model.ModelDims;
+import org.moma.api.spec.ExperimentSpec;
+import org.moma.runtime.registry.Plugins;
+
+/**
+ * The analytic FLOPs accounting of a spec: per layer the attention projections, the attention over
+ * the context and the feed-forward as its plugin reports it, then the LM head. Forward FLOPs per
+ * token; training counts 3× forward (backward ≈ 2× forward).
+ */
+public record FlopsReport(ExperimentSpec spec, ModelDims dims, List<double[]> layers, List<String> ffnNames, double head) {
+  /** Builds the model's blocks (no parameters are allocated) and reads their FLOPs. */
+  public static FlopsReport of(Plugins plugins, ExperimentSpec spec) {
+    DatasetPlugin dataset = plugins.require(PluginKind.DATASET, DatasetPlugin.class, spec.data().name(), "data.name");
+    Options options = dataset.parseOptions(spec.data().options(), "data.options");
+    DocumentSource source = dataset.open("train", spec.seed(), options);
+    ModelDims dims = ModelAssembler.dims(spec.model(), source.vocabulary());
+    EarlyFusionModel model = new ModelAssembler(plugins).build(spec.model(), dims, source.modalities());
+    List<double[]> layers = new ArrayList<>();
+    List<String> names = new ArrayList<>();
+    for (TransformerLayer layer : model.layers()) {
+      double projections = 2.0 * 4 * dims.dModel() * dims.dModel();
+      double context = CausalSelfAttention.flopsPerToken(dims.dModel(), dims.seqLen()) - projections;
+      layers.add(new double[] {projections, context, layer.feedForward().forwardFlopsPerToken()});
+      names.add(spec.model().ffn().name());
+    }
+    return new FlopsReport(spec, dims, layers, names, 2.0 * dims.dModel() * dims.vocabSize());
+  }
+
+  public double forwardPerToken() {
+    double total = head;
+    for (double[] l : layers) {
+      total += l[0] + l[1] + l[2];
+    }
+    return total;
+  }
+
+  public void print(PrintWriter out) {
+    out.printf(Locale.ROOT, "FLOPs per token of %s: vocab %d, d %d, %d layers, %d heads, ffn %d, context %d%n",
+        spec.name(), dims.vocabSize(), dims.dModel(), dims.layers(), dims.heads(), dims.ffnDim(), dims.seqLen());
+    out.printf(Locale.ROOT, "  %-6s %14s %14s %14s %14s%n", "layer", "attn proj", "attn context", "ffn", "total");
+    for (int i = 0; i < layers.size(); i++) {
+      double[] l = layers.get(i);
+      out.printf(Locale.ROOT, "  %-6d %14.4g %14.4g %14.4g %14.4g  (%s)%n", i, l[0], l[1], l[2], l[0] + l[1] + l[2], ffnNames.get(i));
+    }
+    out.printf(Locale.ROOT, "  %-6s %14s %14s %14s %14.4g%n", "head", "", "", "", head);
+    out.printf(Locale.ROOT, "  forward  %.4g FLOPs/token%n", forwardPerToken());
+    out.printf(Locale.ROOT, "  training %.4g FLOPs/token (3x forward)%n", 3 * forwardPerToken());
+  }
+}

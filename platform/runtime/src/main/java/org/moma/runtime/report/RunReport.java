@@ -1,0 +1,114 @@
+package org.moma.runtime.report;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.jfree.chart.ChartFactory;
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
+
+/**
+ * What a person opens after a run: {@code loss.png} (loss per modality against steps),
+ * {@code loss_flops.png} (against training FLOPs) and {@code report.html} with the spec, the
+ * summary and both plots. Charts are drawn with JFreeChart.
+ */
+public final class RunReport {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private RunReport() {}
+
+  public static Path write(Path run) throws IOException {
+    List<JsonNode> metrics = new ArrayList<>();
+    for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
+      if (!line.isBlank()) {
+        metrics.add(JSON.readTree(line));
+      }
+    }
+    save(chart("Training loss", "step", metrics, "step"), run.resolve("loss.png"));
+    save(chart("Training loss against compute", "training FLOPs", metrics, "cumulativeFlops"), run.resolve("loss_flops.png"));
+    Path html = run.resolve("report.html");
+    Files.writeString(html, html(run, metrics));
+    return html;
+  }
+
+  private static JFreeChart chart(String title, String xLabel, List<JsonNode> metrics, String xField) {
+    XYSeriesCollection data = new XYSeriesCollection();
+    for (String[] s : new String[][] {{"loss", "all tokens"}, {"lossText", "text"}, {"lossImage", "image"}}) {
+      XYSeries series = new XYSeries(s[1]);
+      for (JsonNode m : metrics) {
+        double y = m.path(s[0]).asDouble(Double.NaN);
+        if (Double.isFinite(y)) {
+          series.add(m.path(xField).asDouble(), y);
+        }
+      }
+      data.addSeries(series);
+    }
+    JFreeChart chart = ChartFactory.createXYLineChart(title, xLabel, "cross-entropy (nats)", data, PlotOrientation.VERTICAL, true, false, false);
+    XYPlot plot = chart.getXYPlot();
+    plot.setBackgroundPaint(Color.WHITE);
+    plot.setRangeGridlinePaint(new Color(220, 220, 220));
+    plot.setDomainGridlinePaint(new Color(220, 220, 220));
+    XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, false);
+    Color[] colors = {new Color(30, 30, 30), new Color(31, 119, 180), new Color(214, 39, 40)};
+    for (int i = 0; i < colors.length; i++) {
+      renderer.setSeriesPaint(i, colors[i]);
+      renderer.setSeriesStroke(i, new BasicStroke(i == 0 ? 2.2f : 1.4f));
+    }
+    plot.setRenderer(renderer);
+    return chart;
+  }
+
+  private static void save(JFreeChart chart, Path file) throws IOException {
+    ChartUtils.saveChartAsPNG(file.toFile(), chart, 900, 500);
+  }
+
+  private static String html(Path run, List<JsonNode> metrics) throws IOException {
+    JsonNode summary = Files.exists(run.resolve("summary.json")) ? JSON.readTree(run.resolve("summary.json").toFile()) : JSON.createObjectNode();
+    String spec = Files.exists(run.resolve("spec.json")) ? Files.readString(run.resolve("spec.json")) : "{}";
+    StringBuilder rows = new StringBuilder();
+    for (Iterator<Map.Entry<String, JsonNode>> it = summary.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      rows.append("<tr><th>").append(escape(e.getKey())).append("</th><td>").append(escape(format(e.getValue()))).append("</td></tr>\n");
+    }
+    JsonNode last = metrics.isEmpty() ? JSON.createObjectNode() : metrics.get(metrics.size() - 1);
+    return "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>" + escape(summary.path("name").asText(run.getFileName().toString()))
+        + " — MoMa run</title>\n<style>body{font-family:system-ui,sans-serif;max-width:960px;margin:2em auto;color:#222}"
+        + "table{border-collapse:collapse}th,td{padding:4px 12px;border-bottom:1px solid #ddd;text-align:left}"
+        + "th{color:#555;font-weight:600}pre{background:#f6f6f6;padding:1em;overflow:auto}.big{font-size:1.6em}</style></head><body>\n"
+        + "<h1>Run " + escape(summary.path("name").asText("")) + "</h1>\n"
+        + "<p class=\"big\">final loss " + String.format(Locale.ROOT, "%.4f", last.path("loss").asDouble(Double.NaN))
+        + " &middot; text " + String.format(Locale.ROOT, "%.4f", last.path("lossText").asDouble(Double.NaN))
+        + " &middot; image " + String.format(Locale.ROOT, "%.4f", last.path("lossImage").asDouble(Double.NaN)) + "</p>\n"
+        + "<img src=\"loss.png\" alt=\"loss per modality against steps\" width=\"900\">\n"
+        + "<img src=\"loss_flops.png\" alt=\"loss per modality against training FLOPs\" width=\"900\">\n"
+        + "<h2>Summary</h2>\n<table>\n" + rows + "</table>\n"
+        + "<h2>Spec</h2>\n<pre>" + escape(spec) + "</pre>\n"
+        + "<p>Per-step metrics: <a href=\"metrics.jsonl\">metrics.jsonl</a></p>\n</body></html>\n";
+  }
+
+  private static String format(JsonNode v) {
+    if (v.isFloatingPointNumber()) {
+      double d = v.asDouble();
+      return Math.abs(d) >= 1e5 || (Math.abs(d) < 1e-3 && d != 0) ? String.format(Locale.ROOT, "%.4g", d) : String.format(Locale.ROOT, "%.4f", d);
+    }
+    return v.isTextual() ? v.asText() : v.toString();
+  }
+
+  static String escape(String s) {
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+  }
+}
