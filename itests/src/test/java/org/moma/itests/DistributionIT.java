@@ -37,7 +37,9 @@ class DistributionIT {
     assertEquals(0, r.exit(), r.err());
     assertTrue(r.out().contains("dense"), r.out());
     assertTrue(r.out().contains("ffnDim:integer=0"), r.out());
-    assertTrue(r.out().contains("synthetic"), r.out());
+    for (String name : List.of("synthetic", "shapes", "jsonl", "idx", "shards")) {
+      assertTrue(r.out().contains(name), r.out());
+    }
   }
 
   @Test
@@ -54,6 +56,51 @@ class DistributionIT {
     assertTrue(last.get("loss").asDouble() < first.get("loss").asDouble(), "loss did not fall: " + lines);
     assertTrue(last.get("cumulativeFlops").asDouble() > first.get("cumulativeFlops").asDouble());
     assertEquals("cpu()", json.readTree(run.resolve("summary.json").toFile()).get("device").asText());
+    for (String file : List.of("report.html", "loss.png", "loss_flops.png", "checkpoints/latest")) {
+      assertTrue(Files.isRegularFile(run.resolve(file)), "missing " + file);
+    }
+    assertTrue(Files.readString(run.resolve("report.html")).contains("<img src=\"loss.png\""));
+  }
+
+  @Test
+  void resumeFromAnEarlierCheckpointReproducesTheLossCurve() throws Exception {
+    Path spec = write("resume.json", TINY_SPEC.replace("\"tiny\"", "\"again\"")
+        .replace("\"warmupSteps\": 2}", "\"warmupSteps\": 2, \"checkpointEvery\": 6}"));
+    assertEquals(0, MomaProcess.run(Distribution.home(), work, "run", spec.toString()).exit());
+    Path run = work.resolve("runs/again");
+    List<String> original = Files.readAllLines(run.resolve("metrics.jsonl"));
+    // as if the process had been killed after step 6: the last complete checkpoint is step 6
+    Files.writeString(run.resolve("checkpoints/latest"), "step-000006");
+    Result r = MomaProcess.run(Distribution.home(), work, "run", "--resume", run.toString());
+    assertEquals(0, r.exit(), r.err());
+    List<String> resumed = Files.readAllLines(run.resolve("metrics.jsonl"));
+    assertEquals(12, resumed.size());
+    ObjectMapper json = new ObjectMapper();
+    for (int i = 0; i < 12; i++) {
+      assertEquals(json.readTree(original.get(i)).get("loss").asDouble(), json.readTree(resumed.get(i)).get("loss").asDouble(), 1e-4,
+          "step " + (i + 1));
+    }
+  }
+
+  @Test
+  void flopsPrintsTheBreakdown() throws Exception {
+    Path spec = write("tiny.json", TINY_SPEC);
+    Result r = MomaProcess.run(Distribution.home(), work, "flops", spec.toString());
+    assertEquals(0, r.exit(), r.err());
+    assertTrue(r.out().contains("attn proj") && r.out().contains("(dense)") && r.out().contains("training"), r.out());
+  }
+
+  @Test
+  void tokenizedShardsTrainLikeTheCorpusTheyCameFrom() throws Exception {
+    Path spec = write("tiny.json", TINY_SPEC);
+    Result t = MomaProcess.run(Distribution.home(), work, "tokenize", spec.toString(), "--documents", "60", "--out", "train.shard");
+    assertEquals(0, t.exit(), t.err());
+    assertTrue(t.out().contains("wrote 60 documents"), t.out());
+    Path shardSpec = write("shard.json", TINY_SPEC.replace("\"tiny\"", "\"sharded\"")
+        .replace("\"device\": \"cpu\",", "\"device\": \"cpu\", \"data\": {\"name\": \"shards\", \"options\": {\"train\": \"train.shard\"}},"));
+    Result r = MomaProcess.run(Distribution.home(), work, "run", shardSpec.toString());
+    assertEquals(0, r.exit(), r.err());
+    assertEquals(12, Files.readAllLines(work.resolve("runs/sharded/metrics.jsonl")).size());
   }
 
   @Test

@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
-import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
@@ -45,7 +44,7 @@ public final class SwiGlu extends AbstractBlock {
   public NDArray apply(ParameterStore store, NDArray x, boolean training) {
     NDArray g = gate.forward(store, new NDList(x), training).singletonOrThrow();
     NDArray u = up.forward(store, new NDList(x), training).singletonOrThrow();
-    return down.forward(store, new NDList(Activation.swish(g, 1f).mul(u)), training).singletonOrThrow();
+    return down.forward(store, new NDList(Tensors.silu(g).mul(u)), training).singletonOrThrow();
   }
 
   @Override

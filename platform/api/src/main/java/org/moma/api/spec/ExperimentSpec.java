@@ -56,6 +56,10 @@ public record ExperimentSpec(
     return new ExperimentSpec(name, seed, newDevice, model, data, training, evaluation, output);
   }
 
+  public ExperimentSpec withTraining(TrainingSpec newTraining) {
+    return new ExperimentSpec(name, seed, device, model, data, newTraining, evaluation, output);
+  }
+
   public ExperimentSpec withOutput(String newOutput) {
     return new ExperimentSpec(name, seed, device, model, data, training, evaluation, newOutput);
   }

@@ -35,6 +35,12 @@ public record TrainingSpec(
     checkpointEvery = checkpointEvery == null ? 0 : checkpointEvery;
   }
 
+  /** The same optimisation for a shorter or longer run (warm-up clamped to it, no checkpoints). */
+  public TrainingSpec withSteps(int newSteps) {
+    return new TrainingSpec(newSteps, batchSize, learningRate, Math.min(warmupSteps, newSteps), minLrRatio, weightDecay,
+        beta1, beta2, gradClip, accumulation, 0, imageRatio);
+  }
+
   /** Whether the loader balances batches to {@link #imageRatio()} (paper §3.1). */
   public boolean balanced() {
     return imageRatio != null;

@@ -54,8 +54,7 @@ final class BenchCommand implements Callable<Integer> {
   static Measured train(MomaCommand parent, ExperimentSpec spec, int steps) throws IOException {
     Path tmp = Files.createTempDirectory("moma-bench");
     ExperimentSpec short_ =
-        SpecReader.parse(SpecReader.toJson(spec).replaceFirst("\"steps\" : \\d+", "\"steps\" : " + steps), "bench")
-            .withOutput(tmp.resolve(spec.name()).toString());
+        spec.withTraining(spec.training().withSteps(steps)).withOutput(tmp.resolve(spec.name()).toString()).validate();
     List<StepMetrics> metrics = new ArrayList<>();
     double flopsPerToken = new ExperimentRunner(parent.plugins).run(short_, metrics::add).trainingFlopsPerToken();
     // the first steps include warm-up of the allocator and kernels

@@ -9,6 +9,7 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import org.moma.api.nn.Tensors;
 
 /**
  * Multi-head causal self-attention with query-key normalisation (Chameleon) and rotary positions.
@@ -51,7 +52,7 @@ public final class CausalSelfAttention extends AbstractBlock {
     NDArray q = Rotary.apply(queryNorm.apply(store, split.get(0)), tables);
     NDArray k = Rotary.apply(keyNorm.apply(store, split.get(1)), tables);
     NDArray v = split.get(2);
-    NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).div(Math.sqrt(headDim));
+    NDArray scores = Tensors.times(q.matMul(k.transpose(0, 1, 3, 2)), 1 / Math.sqrt(headDim));
     scores = scores.add(causalMask(x.getManager(), t, x));
     NDArray mixed = scores.softmax(-1).matMul(v); // [B, H, T, hd]
     NDArray merged = mixed.transpose(0, 2, 1, 3).reshape(b, t, dModel);

@@ -3,7 +3,7 @@ package org.moma.runtime.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
@@ -70,9 +70,10 @@ public final class EarlyFusionModel extends AbstractBlock {
     NDArray modality = inputs.get(1);
     Shape shape = tokens.getShape();
     NDArray table = store.getValue(embedding, tokens.getDevice(), training);
-    NDArray x = table.get(new NDIndex("{}", tokens.reshape(-1).toType(DataType.INT64, false)));
-    x.attach(tokens.getManager()); // ops on the table would otherwise keep it in the parameters' manager
-    x = x.reshape(shape.get(0), shape.get(1), dims.dModel());
+    // torch::embedding: its CPU backward is safe with intra-op threads, unlike advanced indexing's
+    // index_put_ accumulation, which produced sporadic NaN gradients with two threads
+    NDArray ids = tokens.toType(DataType.INT64, false);
+    NDArray x = ids.getNDArrayInternal().embedding(ids, table, SparseFormat.DENSE).head();
     NDManager manager = tokens.getManager();
     NDArray positions =
         manager.arange((int) shape.get(1)).toDevice(tokens.getDevice(), false)

@@ -37,7 +37,7 @@ public final class AdamW {
    * Applies one update from the accumulated gradients (divided by {@code gradScale}), then clears
    * them.
    *
-   * @return the global gradient norm before clipping
+   * @return the global gradient norm before clipping; when it is not finite nothing is updated
    */
   public double step(double learningRate, double gradScale) {
     steps++;
@@ -54,6 +54,12 @@ public final class AdamW {
         squared += g.square().sum().getFloat();
       }
       double norm = Math.sqrt(squared);
+      if (!Double.isFinite(norm)) {
+        for (Parameter p : parameters) {
+          scoped(p.getArray().getGradient(), scope).muli(0);
+        }
+        return norm; // no update from a broken gradient
+      }
       double scale = clip > 0 && norm > clip ? clip / norm : 1.0;
       double correction1 = 1 - Math.pow(beta1, steps);
       double correction2 = 1 - Math.pow(beta2, steps);

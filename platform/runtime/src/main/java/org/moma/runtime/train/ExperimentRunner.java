@@ -168,6 +168,10 @@ public final class ExperimentRunner {
             }
           }
           double gradNorm = optimizer.step(lr, training.accumulation());
+          if (!Double.isFinite(gradNorm)) {
+            throw new IllegalStateException("non-finite gradient norm at step " + (step + 1)
+                + "; parameters were not updated, the last checkpoint is intact");
+          }
           step++;
           long tokens = (long) training.batchSize() * training.accumulation() * model.dims().seqLen();
           cumulativeFlops += flopsPerToken * tokens;

@@ -3,6 +3,7 @@ package org.moma.runtime.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import java.util.List;
+import org.moma.api.nn.Tensors;
 import org.moma.api.model.Modality;
 
 /**
@@ -33,7 +34,7 @@ public final class LanguageModelLoss {
     NDArray mean = tokenLoss.mul(valid).sum().div(count);
     NDArray objective = mean;
     if (zLoss > 0) {
-      objective = objective.add(logZ.square().mul(valid).sum().div(count).mul(zLoss));
+      objective = objective.add(Tensors.times(logZ.square().mul(valid).sum().div(count), zLoss));
     }
     NDArray modality = targetModality.reshape(-1);
     double[] perModality = new double[modalities.size()];
