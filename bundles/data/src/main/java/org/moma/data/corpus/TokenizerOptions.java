@@ -39,6 +39,16 @@ public final class TokenizerOptions {
    */
   public static MixedModalTokenizer tokenizer(
       Options options, String corpusKey, Supplier<List<String>> texts, Supplier<List<BufferedImage>> images, long seed) {
+    return tokenizer(options, corpusKey, texts, images, List::of, seed);
+  }
+
+  /**
+   * As above; {@code heldOut} images (not used for training) measure the VQ reconstruction error,
+   * which is written next to the tokenizer as {@code report.json}.
+   */
+  public static MixedModalTokenizer tokenizer(
+      Options options, String corpusKey, Supplier<List<String>> texts, Supplier<List<BufferedImage>> images,
+      Supplier<List<BufferedImage>> heldOut, long seed) {
     int imageSize = options.getPositiveInt("imageSize");
     int patch = options.getPositiveInt("patch");
     if (imageSize % patch != 0) {
@@ -53,6 +63,6 @@ public final class TokenizerOptions {
     Path root = options.getString("tokenizers").isEmpty() ? TokenizerStore.defaultRoot() : Path.of(options.getString("tokenizers"));
     return TokenizerStore.loadOrTrain(root.resolve(folder), () -> new MixedModalTokenizer(
         ByteBpe.train(texts.get(), textVocab),
-        PatchCodebook.train(images.get(), imageSize, patch, codebook, 8, seed)));
+        PatchCodebook.train(images.get(), imageSize, patch, codebook, 8, seed)), heldOut);
   }
 }

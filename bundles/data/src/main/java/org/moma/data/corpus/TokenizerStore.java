@@ -30,6 +30,15 @@ public final class TokenizerStore {
 
   /** The tokenizer stored under {@code dir}, training and saving it with {@code trainer} if absent. */
   public static synchronized MixedModalTokenizer loadOrTrain(Path dir, Supplier<MixedModalTokenizer> trainer) {
+    return loadOrTrain(dir, trainer, java.util.List::of);
+  }
+
+  /**
+   * As above; a freshly trained tokenizer is also measured on {@code heldOut} images: mean squared
+   * error and PSNR of encode→decode go to {@code report.json} beside it and to the log.
+   */
+  public static synchronized MixedModalTokenizer loadOrTrain(
+      Path dir, Supplier<MixedModalTokenizer> trainer, Supplier<java.util.List<java.awt.image.BufferedImage>> heldOut) {
     Path key = dir.toAbsolutePath().normalize();
     MixedModalTokenizer cached = LOADED.get(key);
     if (cached != null) {
@@ -45,6 +54,22 @@ public final class TokenizerStore {
         tokenizer.save(key);
         LOG.info("trained tokenizer {} in {} ms -> {}", tokenizer.vocabulary().identity(),
             (System.nanoTime() - start) / 1_000_000, key);
+        java.util.List<java.awt.image.BufferedImage> images = heldOut.get();
+        if (!images.isEmpty()) {
+          double mse = tokenizer.image().reconstructionError(images);
+          double psnr = 10 * Math.log10(1 / mse);
+          java.util.Map<String, Object> report = new java.util.LinkedHashMap<>();
+          report.put("identity", tokenizer.vocabulary().identity());
+          report.put("heldOutImages", images.size());
+          report.put("reconstructionMse", mse);
+          report.put("reconstructionPsnrDb", psnr);
+          report.put("textVocabulary", tokenizer.text().vocabSize());
+          report.put("imageCodebook", tokenizer.image().codebookSize());
+          report.put("tokensPerImage", tokenizer.image().tokensPerImage());
+          new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter()
+              .writeValue(key.resolve("report.json").toFile(), report);
+          LOG.info("image tokenizer on {} held-out images: MSE {} (PSNR {} dB)", images.size(), mse, psnr);
+        }
       }
       LOADED.put(key, tokenizer);
       return tokenizer;

@@ -88,6 +88,13 @@ public final class ShapesDatasetPlugin implements DatasetPlugin {
           return texts;
         },
         () -> pictures,
+        () -> {
+          List<BufferedImage> heldOut = new ArrayList<>();
+          for (int i = 0; i < 100; i++) {
+            heldOut.add(Scene.random(new java.util.SplittableRandom(seed * 31 + 7_000_000 + i)).render(imageSize));
+          }
+          return heldOut;
+        },
         seed);
   }
 
