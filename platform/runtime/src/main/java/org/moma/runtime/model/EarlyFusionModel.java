@@ -79,8 +79,9 @@ public final class EarlyFusionModel extends AbstractBlock {
         manager.arange((int) shape.get(1)).toDevice(tokens.getDevice(), false)
             .reshape(1, shape.get(1)).broadcast(shape);
     NDArray aux = manager.zeros(new Shape()).toDevice(tokens.getDevice(), false);
+    NDArray flatModality = modality.reshape(-1); // one array for all layers: modality indices are cached on it
     for (TransformerLayer layer : layers) {
-      NDList out = layer.forward(store, new NDList(x, positions, modality), training);
+      NDList out = layer.forward(store, new NDList(x, positions, flatModality), training);
       x = out.get(0);
       aux = aux.add(out.get(1));
     }
@@ -99,7 +100,7 @@ public final class EarlyFusionModel extends AbstractBlock {
     Shape tokens = inputShapes[0];
     Shape hidden = new Shape(tokens.get(0), tokens.get(1), dims.dModel());
     for (TransformerLayer layer : layers) {
-      layer.initialize(manager, dataType, hidden, tokens, tokens);
+      layer.initialize(manager, dataType, hidden, tokens, new Shape(tokens.get(0) * tokens.get(1)));
     }
     finalNorm.initialize(manager, dataType, hidden);
     head.initialize(manager, dataType, hidden);

@@ -14,7 +14,8 @@ import org.moma.api.model.FeedForwardBlock;
  * One decoder layer with Chameleon's norm ordering: {@code h = x + norm(attn(x))},
  * {@code y = h + norm(ffn(h))}. The feed-forward comes from a layer plugin.
  *
- * <p>Input {@code NDList(x [B, T, d], positions [B, T], modality [B, T])}; output
+ * <p>Input {@code NDList(x [B, T, d], positions [B, T], modality [B·T])} — the modality ids
+ * flattened once per batch by the model, so every layer sees the same array; output
  * {@code NDList(y [B, T, d], auxLoss)} where auxLoss is a scalar (0 when the FFN has none).
  */
 public final class TransformerLayer extends AbstractBlock {
@@ -52,7 +53,7 @@ public final class TransformerLayer extends AbstractBlock {
     NDArray h = x.add(attentionNorm.apply(store, attention.apply(store, x, positions, training)));
     Shape shape = h.getShape();
     NDArray flat = h.reshape(-1, dModel);
-    NDList ffnOut = feedForward.forward(store, new NDList(flat, modality.reshape(-1)), training);
+    NDList ffnOut = feedForward.forward(store, new NDList(flat, modality), training);
     NDArray y = h.add(feedForwardNorm.apply(store, ffnOut.get(0)).reshape(shape));
     NDArray aux = ffnOut.size() > 1 ? ffnOut.get(1) : x.getManager().zeros(new Shape());
     return new NDList(y, aux);
