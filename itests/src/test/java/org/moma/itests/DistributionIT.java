@@ -156,7 +156,7 @@ class DistributionIT {
     Result r = MomaProcess.run(Distribution.home(), work, "run", spec.toString());
     assertEquals(2, r.exit());
     assertEquals(
-        List.of("error: model.ffn.name: unknown layer 'nope' (installed: dense)"), r.errLines());
+        List.of("error: model.ffn.name: unknown layer 'nope' (installed: dense, moe, moma)"), r.errLines());
   }
 
   @Test

@@ -6,7 +6,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import org.moma.api.MomaPlugin;
 import org.moma.api.OptionSpec;
@@ -47,20 +46,13 @@ public final class MoeLayerPlugin implements LayerPlugin {
   public FeedForwardBlock create(LayerContext context, Options options) {
     int experts = options.getPositiveInt("experts");
     double capacity = options.getDouble("capacity");
-    PluginRef router = routerRef(options.getJson("router"));
+    PluginRef router = PluginRef.fromOption(options.getJson("router"), "expert-choice");
     String path = options.path() + ".router";
     int d = context.dims().dModel();
     ExpertGroup group = new ExpertGroup(d, context.dims().ffnDim(), experts,
         experts > 1 ? context.routers().create(router, new RouterContext(d, experts, "layer" + context.layerIndex()), path) : null,
         capacity);
     return new Mixture(group);
-  }
-
-  static PluginRef routerRef(JsonNode node) {
-    if (node == null || node.isNull() || node.isMissingNode()) {
-      return PluginRef.of("expert-choice");
-    }
-    return new PluginRef(node.path("name").asText("expert-choice"), node.get("options"));
   }
 
   /** The feed-forward: the expert group applied to all tokens of the batch. */

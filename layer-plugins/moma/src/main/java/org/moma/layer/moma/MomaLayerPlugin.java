@@ -61,10 +61,7 @@ public final class MomaLayerPlugin implements LayerPlugin {
   @Override
   public FeedForwardBlock create(LayerContext context, Options options) {
     Map<Modality, Integer> counts = counts(context.modalities(), options.getJson("experts"), options.path() + ".experts");
-    JsonNode routerNode = options.getJson("router");
-    PluginRef router = routerNode == null || routerNode.isNull()
-        ? PluginRef.of("expert-choice")
-        : new PluginRef(routerNode.path("name").asText("expert-choice"), routerNode.get("options"));
+    PluginRef router = PluginRef.fromOption(options.getJson("router"), "expert-choice");
     int d = context.dims().dModel();
     List<Modality> modalities = new ArrayList<>();
     List<ExpertGroup> groups = new ArrayList<>();

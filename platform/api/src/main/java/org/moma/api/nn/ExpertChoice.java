@@ -4,6 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import java.util.ArrayList;
 import java.util.List;
+import org.moma.api.OptionSpec;
+import org.moma.api.Options;
+import org.moma.api.SpecException;
 import org.moma.api.model.Routing;
 
 /**
@@ -11,7 +14,20 @@ import org.moma.api.model.Routing;
  * the highest score for it. A token may be taken by zero, one or several experts.
  */
 public final class ExpertChoice {
+  /** The capacity option every expert-choice router declares. */
+  public static final OptionSpec CAPACITY =
+      OptionSpec.number("capacity", 0, "share of the group's tokens each expert takes; 0 = 1/experts");
+
   private ExpertChoice() {}
+
+  /** The validated {@link #CAPACITY} option of a router's options. */
+  public static double capacity(Options options) {
+    double capacity = options.getDouble(CAPACITY.name());
+    if (capacity < 0 || capacity > 1) {
+      throw new SpecException(options.path() + "." + CAPACITY.name(), "must be in [0, 1], found " + capacity);
+    }
+    return capacity;
+  }
 
   /** Tokens per expert: {@code round(capacity · n)}, at least 1 and at most n; capacity 0 means 1/E. */
   public static int capacity(long tokens, int experts, double capacity) {

@@ -15,4 +15,15 @@ public record PluginRef(String name, JsonNode options) {
   public static PluginRef of(String name) {
     return new PluginRef(name, null);
   }
+
+  /**
+   * A reference given as a plugin option ({@code {"name": …, "options": {…}}}); absent or null
+   * means {@code defaultName} with default options.
+   */
+  public static PluginRef fromOption(JsonNode node, String defaultName) {
+    if (node == null || node.isNull() || node.isMissingNode()) {
+      return of(defaultName);
+    }
+    return new PluginRef(node.path("name").asText(defaultName), node.get("options"));
+  }
 }

@@ -7,14 +7,14 @@ import org.moma.api.Options;
 import org.moma.api.model.RouterBlock;
 import org.moma.api.model.RouterContext;
 import org.moma.api.model.RouterPlugin;
+import org.moma.api.nn.ExpertChoice;
 import org.moma.api.nn.SigmoidRouter;
 import org.osgi.service.component.annotations.Component;
 
 /** {@code expert-choice}: each expert takes its top {@code capacity·n} tokens by sigmoid score. */
 @Component(service = RouterPlugin.class, property = MomaPlugin.NAME_PROPERTY + "=expert-choice")
 public final class ExpertChoiceRouterPlugin implements RouterPlugin {
-  static final List<OptionSpec> OPTIONS =
-      List.of(OptionSpec.number("capacity", 0, "share of the group's tokens each expert takes; 0 = 1/experts"));
+  private static final List<OptionSpec> OPTIONS = List.of(ExpertChoice.CAPACITY);
 
   @Override
   public String name() {
@@ -33,10 +33,6 @@ public final class ExpertChoiceRouterPlugin implements RouterPlugin {
 
   @Override
   public RouterBlock create(RouterContext context, Options options) {
-    double capacity = options.getDouble("capacity");
-    if (capacity < 0 || capacity > 1) {
-      throw new org.moma.api.SpecException(options.path() + ".capacity", "must be in [0, 1], found " + capacity);
-    }
-    return new SigmoidRouter(context.dModel(), context.experts(), capacity);
+    return new SigmoidRouter(context.dModel(), context.experts(), ExpertChoice.capacity(options));
   }
 }

@@ -6,10 +6,10 @@ import java.util.List;
 import org.moma.api.MomaPlugin;
 import org.moma.api.OptionSpec;
 import org.moma.api.Options;
-import org.moma.api.SpecException;
 import org.moma.api.model.RouterBlock;
 import org.moma.api.model.RouterContext;
 import org.moma.api.model.RouterPlugin;
+import org.moma.api.nn.ExpertChoice;
 import org.moma.api.nn.SigmoidRouter;
 import org.osgi.service.component.annotations.Component;
 
@@ -21,7 +21,7 @@ import org.osgi.service.component.annotations.Component;
 public final class GumbelRouterPlugin implements RouterPlugin {
   private static final List<OptionSpec> OPTIONS =
       List.of(
-          OptionSpec.number("capacity", 0, "share of the group's tokens each expert takes; 0 = 1/experts"),
+          ExpertChoice.CAPACITY,
           OptionSpec.number("scale", 1.0, "multiplier of the Gumbel noise"));
 
   @Override
@@ -41,10 +41,7 @@ public final class GumbelRouterPlugin implements RouterPlugin {
 
   @Override
   public RouterBlock create(RouterContext context, Options options) {
-    double capacity = options.getDouble("capacity");
-    if (capacity < 0 || capacity > 1) {
-      throw new SpecException(options.path() + ".capacity", "must be in [0, 1], found " + capacity);
-    }
+    double capacity = ExpertChoice.capacity(options);
     double scale = options.getDouble("scale");
     return new SigmoidRouter(context.dModel(), context.experts(), capacity) {
       @Override
