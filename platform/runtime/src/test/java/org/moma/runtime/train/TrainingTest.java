@@ -95,6 +95,15 @@ class TrainingTest {
     assertEquals(10, lines.size(), "metrics hold each step once");
   }
 
+  @Test
+  void aVocabularySmallerThanTheTokenizersIsNamed() {
+    ExperimentSpec small = SpecReader.parse(SpecReader.toJson(spec("small", 2)).replace("\"vocabSize\" : 0", "\"vocabSize\" : 10"), "s");
+    org.moma.api.SpecException e =
+        org.junit.jupiter.api.Assertions.assertThrows(org.moma.api.SpecException.class, () -> runner().run(small, m -> {}));
+    assertEquals("model.vocabSize", e.path());
+    assertTrue(e.getMessage().contains("smaller than the data's vocabulary"), e.getMessage());
+  }
+
   /** Entropy (nats) of the empirical token distribution of the training stream. */
   private static double unigramEntropy() {
     SyntheticDatasetPlugin plugin = new SyntheticDatasetPlugin();
