@@ -97,7 +97,7 @@ class TrainingTest {
 
   @Test
   void aVocabularySmallerThanTheTokenizersIsNamed() {
-    ExperimentSpec small = SpecReader.parse(SpecReader.toJson(spec("small", 2)).replace("\"vocabSize\" : 0", "\"vocabSize\" : 10"), "s");
+    ExperimentSpec small = SpecReader.parse(SpecReader.toJson(spec("small", 6)).replace("\"vocabSize\" : 0", "\"vocabSize\" : 10"), "s");
     org.moma.api.SpecException e =
         org.junit.jupiter.api.Assertions.assertThrows(org.moma.api.SpecException.class, () -> runner().run(small, m -> {}));
     assertEquals("model.vocabSize", e.path());
