@@ -83,6 +83,18 @@ class DistributionIT {
   }
 
   @Test
+  void modalityAwareExpertsTrainFromASpec() throws Exception {
+    Path spec = write("moma.json", TINY_SPEC.replace("\"tiny\"", "\"moma44\"").replace("\"seqLen\": 32}",
+        "\"seqLen\": 32, \"ffn\": {\"name\": \"moma\", \"options\": {\"experts\": {\"text\": 2, \"image\": 2},"
+            + " \"router\": {\"name\": \"gumbel\"}}}}"));
+    Result r = MomaProcess.run(Distribution.home(), work, "run", spec.toString());
+    assertEquals(0, r.exit(), r.err());
+    List<String> lines = Files.readAllLines(work.resolve("runs/moma44/metrics.jsonl"));
+    ObjectMapper json = new ObjectMapper();
+    assertTrue(json.readTree(lines.get(11)).get("loss").asDouble() < json.readTree(lines.get(0)).get("loss").asDouble());
+  }
+
+  @Test
   void flopsPrintsTheBreakdown() throws Exception {
     Path spec = write("tiny.json", TINY_SPEC);
     Result r = MomaProcess.run(Distribution.home(), work, "flops", spec.toString());
