@@ -24,7 +24,6 @@ public final class MoeLayerPlugin implements LayerPlugin {
   private static final List<OptionSpec> OPTIONS =
       List.of(
           OptionSpec.integer("experts", 8, "number of experts"),
-          OptionSpec.number("capacity", 0, "share of tokens each expert takes; 0 = 1/experts (compute-matched)"),
           OptionSpec.json("router", "router plugin {\"name\": …, \"options\": {…}}; default expert-choice"));
 
   @Override
@@ -45,13 +44,11 @@ public final class MoeLayerPlugin implements LayerPlugin {
   @Override
   public FeedForwardBlock create(LayerContext context, Options options) {
     int experts = options.getPositiveInt("experts");
-    double capacity = options.getDouble("capacity");
     PluginRef router = PluginRef.fromOption(options.getJson("router"), "expert-choice");
     String path = options.path() + ".router";
     int d = context.dims().dModel();
     ExpertGroup group = new ExpertGroup(d, context.dims().ffnDim(), experts,
-        experts > 1 ? context.routers().create(router, new RouterContext(d, experts, "layer" + context.layerIndex()), path) : null,
-        capacity);
+        experts > 1 ? context.routers().create(router, new RouterContext(d, experts, "layer" + context.layerIndex()), path) : null);
     return new Mixture(group);
   }
 

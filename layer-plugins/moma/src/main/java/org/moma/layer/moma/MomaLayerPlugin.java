@@ -40,7 +40,6 @@ public final class MomaLayerPlugin implements LayerPlugin {
   private static final List<OptionSpec> OPTIONS =
       List.of(
           OptionSpec.json("experts", "experts per modality, e.g. {\"text\": 4, \"image\": 4}; default 1 each"),
-          OptionSpec.number("capacity", 0, "share of its group's tokens each expert takes; 0 = 1/experts"),
           OptionSpec.json("router", "router plugin {\"name\": …, \"options\": {…}} for every group; default expert-choice"));
 
   @Override
@@ -70,8 +69,7 @@ public final class MomaLayerPlugin implements LayerPlugin {
       String group = "layer" + context.layerIndex() + "." + e.getKey().name();
       modalities.add(e.getKey());
       groups.add(new ExpertGroup(d, context.dims().ffnDim(), n,
-          n > 1 ? context.routers().create(router, new RouterContext(d, n, group), options.path() + ".router") : null,
-          options.getDouble("capacity")));
+          n > 1 ? context.routers().create(router, new RouterContext(d, n, group), options.path() + ".router") : null));
     }
     return new ModalityGroups(modalities, groups);
   }

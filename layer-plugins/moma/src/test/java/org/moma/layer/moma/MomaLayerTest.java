@@ -86,7 +86,7 @@ class MomaLayerTest {
   @Test
   void combineEqualsANaivePerTokenLoop() {
     SigmoidRouter router = new SigmoidRouter(D, 3, 0.5);
-    ExpertGroup group = new ExpertGroup(D, H, 3, router, 0.5);
+    ExpertGroup group = new ExpertGroup(D, H, 3, router);
     group.setInitializer(new NormalInitializer(0.5f), Parameter.Type.WEIGHT);
     group.initialize(manager, DataType.FLOAT32, new Shape(7, D));
     ParameterStore store = new ParameterStore(manager, false);

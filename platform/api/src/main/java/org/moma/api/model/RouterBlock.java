@@ -26,4 +26,10 @@ public abstract class RouterBlock extends AbstractBlock {
 
   /** Forward FLOPs per routed token spent by the router itself. */
   public abstract double flopsPerToken();
+
+  /**
+   * How many experts a token passes through on average, for FLOPs accounting: {@code capacity·E}
+   * for expert choice (1 when compute-matched), {@code k} for top-k token choice.
+   */
+  public abstract double expertsPerToken();
 }

@@ -26,10 +26,9 @@ public final class ExpertGroup extends AbstractBlock {
   private final int dModel;
   private final List<SwiGlu> experts = new ArrayList<>();
   private final RouterBlock router;
-  private final double capacity;
   private Routing lastRouting;
 
-  public ExpertGroup(int dModel, int hidden, int count, RouterBlock router, double capacity) {
+  public ExpertGroup(int dModel, int hidden, int count, RouterBlock router) {
     super((byte) 1);
     if (count > 1 && router == null) {
       throw new IllegalArgumentException("a group of " + count + " experts needs a router");
@@ -39,7 +38,6 @@ public final class ExpertGroup extends AbstractBlock {
       experts.add(addChildBlock("expert" + e, new SwiGlu(dModel, hidden)));
     }
     this.router = count > 1 ? addChildBlock("router", router) : null;
-    this.capacity = capacity;
   }
 
   public List<SwiGlu> experts() {
@@ -57,8 +55,7 @@ public final class ExpertGroup extends AbstractBlock {
     if (experts.size() == 1) {
       return expert;
     }
-    double perToken = capacity > 0 ? capacity * experts.size() : 1.0;
-    return perToken * expert + router.flopsPerToken();
+    return router.expertsPerToken() * expert + router.flopsPerToken();
   }
 
   /**

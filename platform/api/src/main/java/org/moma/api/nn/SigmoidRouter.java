@@ -53,6 +53,11 @@ public class SigmoidRouter extends RouterBlock {
   }
 
   @Override
+  public double expertsPerToken() {
+    return (capacity > 0 ? capacity : 1.0 / experts) * experts;
+  }
+
+  @Override
   protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
     return new NDList(route(store, inputs.head(), training).scores());
   }
