@@ -20,5 +20,9 @@ public abstract class DepthRouterBlock extends AbstractBlock {
    */
   public abstract DepthSelection select(ParameterStore store, NDArray hidden, boolean training);
 
+  /** Forward FLOPs per token of the router itself. */
   public abstract double flopsPerToken();
+
+  /** Share of each sequence's tokens the wrapped layer processes ({@code c_d}). */
+  public abstract double capacity();
 }

@@ -6,6 +6,8 @@ import org.moma.api.Options;
 import org.moma.api.PluginKind;
 import org.moma.api.SpecException;
 import org.moma.api.data.Vocabulary;
+import org.moma.api.model.DepthPlugin;
+import org.moma.api.model.DepthRouterBlock;
 import org.moma.api.model.FeedForwardBlock;
 import org.moma.api.model.LayerContext;
 import org.moma.api.model.LayerPlugin;
@@ -41,17 +43,16 @@ public final class ModelAssembler {
     LayerPlugin layerPlugin =
         plugins.require(PluginKind.LAYER, LayerPlugin.class, spec.ffn().name(), "model.ffn.name");
     Options options = layerPlugin.parseOptions(spec.ffn().options(), "model.ffn.options");
-    if (spec.depth() != null) {
-      // resolves the name now so a missing depth plugin is reported like any other
-      plugins.require(PluginKind.DEPTH, org.moma.api.model.DepthPlugin.class, spec.depth().name(), "model.depth.name");
-      throw new SpecException("model.depth", "depth wrappers are not supported by this runtime yet");
-    }
+    DepthPlugin depthPlugin = spec.depth() == null ? null
+        : plugins.require(PluginKind.DEPTH, DepthPlugin.class, spec.depth().name(), "model.depth.name");
+    Options depthOptions = depthPlugin == null ? null : depthPlugin.parseOptions(spec.depth().options(), "model.depth.options");
     RouterFactory routers = this::router;
     List<TransformerLayer> layers = new ArrayList<>();
     for (int i = 0; i < dims.layers(); i++) {
       LayerContext context = new LayerContext(i, dims, modalities, routers);
       FeedForwardBlock ffn = layerPlugin.create(context, options);
-      layers.add(new TransformerLayer(dims.dModel(), dims.heads(), ffn));
+      DepthRouterBlock depth = depthPlugin == null ? null : depthPlugin.create(context, depthOptions);
+      layers.add(new TransformerLayer(dims.dModel(), dims.heads(), ffn, depth));
     }
     return new EarlyFusionModel(dims, layers);
   }
