@@ -14,6 +14,7 @@ import org.moma.api.model.FeedForwardBlock;
 import org.moma.api.model.LayerContext;
 import org.moma.api.model.LayerPlugin;
 import org.moma.api.model.RouterContext;
+import org.moma.api.nn.ExecutionOption;
 import org.moma.api.nn.ExpertGroup;
 import org.moma.api.spec.PluginRef;
 import org.osgi.service.component.annotations.Component;
@@ -24,6 +25,7 @@ public final class MoeLayerPlugin implements LayerPlugin {
   private static final List<OptionSpec> OPTIONS =
       List.of(
           OptionSpec.integer("experts", 8, "number of experts"),
+          ExecutionOption.SPEC,
           OptionSpec.json("router", "router plugin {\"name\": …, \"options\": {…}}; default expert-choice"));
 
   @Override
@@ -48,7 +50,8 @@ public final class MoeLayerPlugin implements LayerPlugin {
     String path = options.path() + ".router";
     int d = context.dims().dModel();
     ExpertGroup group = new ExpertGroup(d, context.dims().ffnDim(), experts,
-        experts > 1 ? context.routers().create(router, new RouterContext(d, experts, "layer" + context.layerIndex()), path) : null);
+        experts > 1 ? context.routers().create(router, new RouterContext(d, experts, "layer" + context.layerIndex()), path) : null,
+        ExecutionOption.batched(options));
     return new Mixture(group);
   }
 

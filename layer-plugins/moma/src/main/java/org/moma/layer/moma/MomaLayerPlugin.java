@@ -23,6 +23,7 @@ import org.moma.api.model.LayerContext;
 import org.moma.api.model.LayerPlugin;
 import org.moma.api.model.Modality;
 import org.moma.api.model.RouterContext;
+import org.moma.api.nn.ExecutionOption;
 import org.moma.api.nn.ExpertGroup;
 import org.moma.api.nn.ModalityIndex;
 import org.moma.api.nn.Tensors;
@@ -40,6 +41,7 @@ public final class MomaLayerPlugin implements LayerPlugin {
   private static final List<OptionSpec> OPTIONS =
       List.of(
           OptionSpec.json("experts", "experts per modality, e.g. {\"text\": 4, \"image\": 4}; default 1 each"),
+          ExecutionOption.SPEC,
           OptionSpec.json("router", "router plugin {\"name\": …, \"options\": {…}} for every group; default expert-choice"));
 
   @Override
@@ -62,6 +64,7 @@ public final class MomaLayerPlugin implements LayerPlugin {
     Map<Modality, Integer> counts = counts(context.modalities(), options.getJson("experts"), options.path() + ".experts");
     PluginRef router = PluginRef.fromOption(options.getJson("router"), "expert-choice");
     int d = context.dims().dModel();
+    boolean batched = ExecutionOption.batched(options);
     List<Modality> modalities = new ArrayList<>();
     List<ExpertGroup> groups = new ArrayList<>();
     for (Map.Entry<Modality, Integer> e : counts.entrySet()) {
@@ -69,7 +72,8 @@ public final class MomaLayerPlugin implements LayerPlugin {
       String group = "layer" + context.layerIndex() + "." + e.getKey().name();
       modalities.add(e.getKey());
       groups.add(new ExpertGroup(d, context.dims().ffnDim(), n,
-          n > 1 ? context.routers().create(router, new RouterContext(d, n, group), options.path() + ".router") : null));
+          n > 1 ? context.routers().create(router, new RouterContext(d, n, group), options.path() + ".router") : null,
+          batched));
     }
     return new ModalityGroups(modalities, groups);
   }

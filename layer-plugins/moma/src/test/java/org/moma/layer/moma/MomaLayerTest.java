@@ -85,8 +85,17 @@ class MomaLayerTest {
 
   @Test
   void combineEqualsANaivePerTokenLoop() {
+    combineEqualsNaiveLoop(false);
+  }
+
+  @Test
+  void batchedCombineEqualsANaivePerTokenLoop() {
+    combineEqualsNaiveLoop(true);
+  }
+
+  private void combineEqualsNaiveLoop(boolean batched) {
     SigmoidRouter router = new SigmoidRouter(D, 3, 0.5);
-    ExpertGroup group = new ExpertGroup(D, H, 3, router);
+    ExpertGroup group = new ExpertGroup(D, H, 3, router, batched);
     group.setInitializer(new NormalInitializer(0.5f), Parameter.Type.WEIGHT);
     group.initialize(manager, DataType.FLOAT32, new Shape(7, D));
     ParameterStore store = new ParameterStore(manager, false);
@@ -100,8 +109,7 @@ class MomaLayerTest {
         float[] gates = routing.gates().get(e).toFloatArray();
         for (int i = 0; i < idx.length; i++) {
           if (idx[i] == t) {
-            SwiGlu expert = group.experts().get(e);
-            expected = expected.add(expert.apply(store, x.get(t).reshape(1, D), false).reshape(D).mul(gates[i]));
+            expected = expected.add(group.expert(store, e, x.get(t).reshape(1, D), false).reshape(D).mul(gates[i]));
           }
         }
       }
@@ -131,7 +139,7 @@ class MomaLayerTest {
       }
     }
     assertTrue(imageRouterLearns, "no gradient reached the image group's router");
-    assertEquals(2 * 3 + 1, textParameters, "two text experts of three matrices and the text router");
+    assertEquals(3 + 1, textParameters, "the text experts' three stacked matrices and the text router");
   }
 
   @Test

@@ -1,6 +1,7 @@
 package org.moma.api.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -18,30 +19,64 @@ import org.moma.api.model.Routing;
  * A group of SwiGLU experts with a learned router (MoE, or one modality's group in MoMa). With a
  * single expert there is no router: every token goes through it unweighted (the paper's 1t1i).
  *
- * <p>Execution: route, gather each expert's tokens, run the expert, scale by the gate, write the
- * result into a per-expert buffer at the tokens' rows (index-put, differentiable), sum the buffers.
- * Experts run one after another (paper §3.2).
+ * <p>Two executions. <b>Sequential</b> (paper §3.2): route, gather each expert's tokens, run the
+ * expert, scale by the gate, write the result into a per-expert buffer at the tokens' rows
+ * (index-put, differentiable), sum the buffers. <b>Batched</b>: when every expert takes the same
+ * number of tokens (expert choice), gather all of them as {@code [E, k, d]}, run the experts as
+ * one batched product over stacked weights, and write all results with one index-put into an
+ * {@code [E, n, d]} buffer summed over experts.
  */
 public final class ExpertGroup extends AbstractBlock {
   private final int dModel;
   private final List<SwiGlu> experts = new ArrayList<>();
+  private final StackedExperts stacked;
+  private final int count;
+  private final int hidden;
   private final RouterBlock router;
   private Routing lastRouting;
 
+  /** Sequential execution. */
   public ExpertGroup(int dModel, int hidden, int count, RouterBlock router) {
+    this(dModel, hidden, count, router, false);
+  }
+
+  /**
+   * @param batched keep the experts' weights stacked and run them as one batched product whenever
+   *     every expert got the same number of tokens (always with expert choice); otherwise (token
+   *     choice) the stacked experts run one after another
+   */
+  public ExpertGroup(int dModel, int hidden, int count, RouterBlock router, boolean batched) {
     super((byte) 1);
     if (count > 1 && router == null) {
       throw new IllegalArgumentException("a group of " + count + " experts needs a router");
     }
     this.dModel = dModel;
-    for (int e = 0; e < count; e++) {
-      experts.add(addChildBlock("expert" + e, new SwiGlu(dModel, hidden)));
+    this.count = count;
+    this.hidden = hidden;
+    if (batched && count > 1) {
+      stacked = addChildBlock("experts", new StackedExperts(count, dModel, hidden));
+    } else {
+      stacked = null;
+      for (int e = 0; e < count; e++) {
+        experts.add(addChildBlock("expert" + e, new SwiGlu(dModel, hidden)));
+      }
     }
     this.router = count > 1 ? addChildBlock("router", router) : null;
   }
 
+  /** The experts as separate blocks (sequential execution); empty when they are stacked. */
   public List<SwiGlu> experts() {
     return experts;
+  }
+
+  /** The stacked experts of batched execution, or null. */
+  public StackedExperts stacked() {
+    return stacked;
+  }
+
+  /** Expert {@code e} applied to {@code x [m, d]}, whichever the execution. */
+  public NDArray expert(ParameterStore store, int e, NDArray x, boolean training) {
+    return stacked != null ? stacked.applyOne(store, e, x) : experts.get(e).apply(store, x, training);
   }
 
   /** The routing of the last forward (for metrics and auxiliary-router targets); null with 1 expert. */
@@ -51,8 +86,8 @@ public final class ExpertGroup extends AbstractBlock {
 
   /** Active forward FLOPs per token: the experts a token passes on average plus the router. */
   public double flopsPerToken() {
-    double expert = SwiGlu.flopsPerToken(dModel, experts.get(0).hidden());
-    if (experts.size() == 1) {
+    double expert = SwiGlu.flopsPerToken(dModel, hidden);
+    if (count == 1) {
       return expert;
     }
     return router.expertsPerToken() * expert + router.flopsPerToken();
@@ -64,19 +99,23 @@ public final class ExpertGroup extends AbstractBlock {
    */
   public NDList apply(ParameterStore store, NDArray x, boolean training) {
     NDManager manager = x.getManager();
-    if (experts.size() == 1) {
+    if (count == 1) {
       return new NDList(experts.get(0).apply(store, x, training), Tensors.scalar(x, 0));
     }
     Routing routing = router.route(store, x, training);
     lastRouting = routing;
+    NDArray aux = routing.auxLoss() != null ? routing.auxLoss() : Tensors.scalar(x, 0);
+    if (stacked != null && equalCounts(routing)) {
+      return new NDList(batched(store, x, routing), aux);
+    }
     NDArray y = null;
-    for (int e = 0; e < experts.size(); e++) {
+    for (int e = 0; e < count; e++) {
       NDArray index = routing.tokenIndices().get(e);
       if (index.size() == 0) {
         continue;
       }
       NDArray chosen = x.get(new NDIndex("{}", index));
-      NDArray out = experts.get(e).apply(store, chosen, training).mul(routing.gates().get(e).expandDims(1));
+      NDArray out = expert(store, e, chosen, training).mul(routing.gates().get(e).expandDims(1));
       NDArray buffer = manager.zeros(x.getShape(), x.getDataType()).toDevice(x.getDevice(), false);
       buffer.set(new NDIndex("{}", index), out);
       y = y == null ? buffer : y.add(buffer);
@@ -84,8 +123,26 @@ public final class ExpertGroup extends AbstractBlock {
     if (y == null) {
       y = manager.zeros(x.getShape(), x.getDataType());
     }
-    NDArray aux = routing.auxLoss() != null ? routing.auxLoss() : Tensors.scalar(x, 0);
     return new NDList(y, aux);
+  }
+
+  private static boolean equalCounts(Routing routing) {
+    long k = routing.tokenIndices().get(0).size();
+    return routing.tokenIndices().stream().allMatch(i -> i.size() == k);
+  }
+
+  private NDArray batched(ParameterStore store, NDArray x, Routing routing) {
+    NDManager manager = x.getManager();
+    long k = routing.tokenIndices().get(0).size();
+    NDArray tokens = NDArrays.stack(new NDList(routing.tokenIndices())); // [E, k]
+    NDArray gates = NDArrays.stack(new NDList(routing.gates())); // [E, k]
+    NDArray chosen = x.get(new NDIndex("{}", tokens.reshape(-1))).reshape(count, k, dModel);
+    NDArray out = stacked.apply(store, chosen).mul(gates.expandDims(-1)).reshape(count * k, dModel);
+    NDArray expertIds = manager.arange(count).toType(DataType.INT64, false).toDevice(x.getDevice(), false)
+        .reshape(count, 1).broadcast(new Shape(count, k)).reshape(-1);
+    NDArray buffer = manager.zeros(new Shape(count, x.getShape().get(0), dModel), x.getDataType()).toDevice(x.getDevice(), false);
+    buffer.set(new NDIndex("{}, {}", expertIds, tokens.reshape(-1)), out);
+    return buffer.sum(new int[] {0});
   }
 
   @Override
@@ -102,6 +159,9 @@ public final class ExpertGroup extends AbstractBlock {
   protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
     for (SwiGlu expert : experts) {
       expert.initialize(manager, dataType, inputShapes[0]);
+    }
+    if (stacked != null) {
+      stacked.initialize(manager, dataType, new Shape(count, 1, dModel));
     }
     if (router != null) {
       router.initialize(manager, dataType, inputShapes[0]);

@@ -127,13 +127,15 @@ final class BenchCommand implements Callable<Integer> {
       PrintWriter out = parent.out;
       double peak = matmulFlops(parent, 512, 30);
       out.printf(Locale.ROOT, "matrix multiply (512x512 fp32, same engine): %.1f GFLOP/s%n", peak / 1e9);
-      out.printf(Locale.ROOT, "  %-22s %12s %14s %12s %8s%n", "spec", "tokens/s", "FLOPs/token", "GFLOP/s", "MFU");
+      out.printf(Locale.ROOT, "  %-24s %10s %9s %12s %9s %7s%n", "spec", "tokens/s", "vs first", "FLOPs/token", "GFLOP/s", "MFU");
+      double first = 0;
       for (Path file : files) {
         ExperimentSpec experiment = spec(file);
         Measured m = train(parent, experiment, steps);
+        first = first == 0 ? m.tokensPerSecond() : first;
         double achieved = m.tokensPerSecond() * m.flopsPerToken();
-        out.printf(Locale.ROOT, "  %-22s %12.0f %14.3g %12.2f %7.1f%%%n", experiment.name(), m.tokensPerSecond(), m.flopsPerToken(),
-            achieved / 1e9, 100 * achieved / peak);
+        out.printf(Locale.ROOT, "  %-24s %10.0f %+8.0f%% %12.3g %9.2f %6.1f%%%n", experiment.name(), m.tokensPerSecond(),
+            100 * (m.tokensPerSecond() / first - 1), m.flopsPerToken(), achieved / 1e9, 100 * achieved / peak);
       }
       out.println("  (matrix multiply measured again after the runs: "
           + String.format(Locale.ROOT, "%.1f", matmulFlops(parent, 512, 30) / 1e9) + " GFLOP/s)");
