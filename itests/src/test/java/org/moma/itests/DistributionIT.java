@@ -95,11 +95,29 @@ class DistributionIT {
   }
 
   @Test
+  void everyComputeMatchedExampleTrainsAndItsLossFalls() throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    for (String example : List.of("dense-xs", "moe8-xs", "moma-1t1i-xs", "moma-4t4i-xs", "moma-6t2i-xs",
+        "mod-moma-1t1i-xs", "mod-moma-4t4i-xs")) {
+      Path spec = Distribution.home().resolve("examples/" + example + ".json");
+      Result r = MomaProcess.run(Distribution.home(), work, "run", spec.toString(), "--steps", "25", "--device", "cpu");
+      assertEquals(0, r.exit(), example + ": " + r.err());
+      List<String> lines = Files.readAllLines(work.resolve("runs/" + example + "/metrics.jsonl"));
+      assertEquals(25, lines.size(), example);
+      double first = json.readTree(lines.get(0)).get("loss").asDouble();
+      double last = json.readTree(lines.get(24)).get("loss").asDouble();
+      assertTrue(last < first - 1.0, example + ": loss " + first + " -> " + last);
+    }
+  }
+
+  @Test
   void flopsPrintsTheBreakdown() throws Exception {
     Path spec = write("tiny.json", TINY_SPEC);
     Result r = MomaProcess.run(Distribution.home(), work, "flops", spec.toString());
     assertEquals(0, r.exit(), r.err());
     assertTrue(r.out().contains("attn proj") && r.out().contains("(dense)") && r.out().contains("training"), r.out());
+    Result mod = MomaProcess.run(Distribution.home(), work, "flops", Distribution.home().resolve("examples/mod-moma-4t4i-xs.json").toString());
+    assertTrue(mod.out().contains("25%") && mod.out().contains("(moma + mod)"), mod.out());
   }
 
   @Test

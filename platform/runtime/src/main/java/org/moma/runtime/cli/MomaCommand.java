@@ -88,11 +88,14 @@ final class MomaCommand implements Callable<Integer> {
     @Option(names = "--output", description = "run folder (overrides the spec's output)")
     Path output;
 
+    @Option(names = "--steps", description = "number of training steps (overrides the spec; warm-up is clamped to it)")
+    Integer steps;
+
     @Override
     public Integer call() {
       if (resume != null) {
-        if (spec != null || device != null || output != null) {
-          throw new IllegalArgumentException("--resume continues a run with its own spec: give no SPEC, --device or --output");
+        if (spec != null || device != null || output != null || steps != null) {
+          throw new IllegalArgumentException("--resume continues a run with its own spec: give no SPEC, --device, --output or --steps");
         }
         try (ConsoleProgress progress = new ConsoleProgress(parent.out)) {
           return report(parent.out, new ExperimentRunner(parent.plugins).resume(resume, progress));
@@ -105,6 +108,12 @@ final class MomaCommand implements Callable<Integer> {
       }
       if (output != null) {
         experiment = experiment.withOutput(output.toString());
+      }
+      if (steps != null) {
+        if (steps <= 0) {
+          throw new IllegalArgumentException("--steps must be positive, found " + steps);
+        }
+        experiment = experiment.withTraining(experiment.training().withSteps(steps));
       }
       PrintWriter out = parent.out;
       out.printf(Locale.ROOT, "run %s: %d steps, spec %s%n", experiment.name(), experiment.training().steps(), file);
