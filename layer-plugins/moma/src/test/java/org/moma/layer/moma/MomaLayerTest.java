@@ -166,6 +166,16 @@ class MomaLayerTest {
   }
 
   @Test
+  void modalityIndicesAreComputedOncePerBatchAndSharedByEveryLayer() {
+    NDArray modality = manager.create(new int[] {0, 1, 1, 0, 1});
+    NDArray first = org.moma.api.nn.ModalityIndex.of(modality, 1);
+    assertArrayEquals(new long[] {1, 2, 4}, first.toLongArray());
+    assertTrue(first == org.moma.api.nn.ModalityIndex.of(modality, 1), "a second layer recomputed the indices");
+    NDArray next = manager.create(new int[] {1, 0});
+    assertArrayEquals(new long[] {0}, org.moma.api.nn.ModalityIndex.of(next, 1).toLongArray(), "a new batch got stale indices");
+  }
+
+  @Test
   void unknownModalityInTheOptionsIsNamed() {
     SpecException e = assertThrows(SpecException.class, () -> moma("{\"audio\": 2}"));
     assertEquals("model.ffn.options.experts.audio", e.path());
