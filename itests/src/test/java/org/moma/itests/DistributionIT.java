@@ -111,6 +111,53 @@ class DistributionIT {
   }
 
   @Test
+  void everyEvaluatorRunsOnATinyTrainedModelAndTheReportComparesRuns() throws Exception {
+    Path sparseSpec = write("sparse.json", TINY_SPEC.replace("\"tiny\"", "\"sparse\"").replace("\"seqLen\": 32}",
+        "\"seqLen\": 32, \"ffn\": {\"name\": \"moma\", \"options\": {\"experts\": {\"text\": 2, \"image\": 2}}},"
+            + " \"depth\": {\"name\": \"mod\"}}"));
+    Path denseSpec = write("tiny.json", TINY_SPEC);
+    assertEquals(0, MomaProcess.run(Distribution.home(), work, "run", sparseSpec.toString()).exit());
+    assertEquals(0, MomaProcess.run(Distribution.home(), work, "run", denseSpec.toString()).exit());
+    Path run = work.resolve("runs/sparse");
+    String benchmarks = Path.of("../../shared/benchmarks").toAbsolutePath().normalize().toString();
+    String[][] evaluators = {
+      {"perplexity", "{\"documents\": 16}"},
+      {"conditional", "{\"documents\": 16}"},
+      {"vqa", "{\"documents\": 16}"},
+      {"routing", "{\"batches\": 2}"},
+      {"throughput", "{\"repeats\": 2}"},
+      {"speedup", "{\"dense\": \"" + work.resolve("runs/tiny") + "\"}"},
+      {"multiple-choice", "{\"task\": \"piqa\", \"path\": \"" + benchmarks + "\", \"limit\": 20}"}};
+    for (String[] e : evaluators) {
+      Result r = MomaProcess.run(Distribution.home(), work, "eval", run.toString(), "--evaluator", e[0], "--options", e[1]);
+      assertEquals(0, r.exit(), e[0] + ": " + r.err());
+    }
+    JsonNode results = new ObjectMapper().readTree(run.resolve("eval/results.json").toFile());
+    assertTrue(results.get("perplexity").get("valid.perplexity").asDouble() > 1);
+    assertTrue(results.get("conditional").get("imageToText.perplexity").asDouble() > 1);
+    assertTrue(results.get("conditional").get("textToImage.perplexity.image").asDouble() > 1);
+    assertTrue(results.get("vqa").get("answer.perplexity").asDouble() > 1);
+    assertEquals(2, results.get("routing").get("layer0.text.load").size());
+    assertTrue(results.get("routing").get("layer0.depth.selectionRate").asDouble() > 0.2);
+    assertTrue(results.get("throughput").get("inferenceTokensPerSecond").asDouble() > 0);
+    assertTrue(results.get("speedup").has("eta"));
+    assertEquals(20, results.get("multiple-choice:piqa").get("items").asInt());
+    assertEquals(0.5, results.get("multiple-choice:piqa").get("chance").asDouble(), 1e-9);
+    assertTrue(Files.isRegularFile(run.resolve("eval/routing/routing.png")));
+
+    Result report = MomaProcess.run(Distribution.home(), work, "report", work.resolve("runs/tiny").toString(), run.toString(),
+        "--out", "cmp.html");
+    assertEquals(0, report.exit(), report.err());
+    String html = Files.readString(work.resolve("cmp.html"));
+    assertTrue(html.contains("vs first") && html.contains("perplexity / valid.perplexity") && html.contains("routing-1.png"), html);
+
+    Result missing = MomaProcess.run(Distribution.home(), work, "eval", run.toString(), "--evaluator", "speedup",
+        "--options", "{\"dense\": \"nowhere\"}");
+    assertEquals(2, missing.exit());
+    assertTrue(missing.err().contains("train the dense baseline"), missing.err());
+  }
+
+  @Test
   void flopsPrintsTheBreakdown() throws Exception {
     Path spec = write("tiny.json", TINY_SPEC);
     Result r = MomaProcess.run(Distribution.home(), work, "flops", spec.toString());

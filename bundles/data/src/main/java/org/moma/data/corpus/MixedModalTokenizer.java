@@ -93,6 +93,26 @@ public final class MixedModalTokenizer {
     modality.add((byte) m.id());
   }
 
+  /** The text half as an API tokenizer whose ids are vocabulary ids. */
+  public org.moma.api.data.Tokenizer textTokenizer() {
+    return new org.moma.api.data.Tokenizer() {
+      @Override
+      public int[] encode(String value) {
+        return java.util.Arrays.stream(text.encode(value)).map(id -> id + SPECIALS).toArray();
+      }
+
+      @Override
+      public String decode(int[] ids) {
+        return decodeText(ids);
+      }
+
+      @Override
+      public String identity() {
+        return vocabulary.identity();
+      }
+    };
+  }
+
   /** Text of the text ids among {@code ids} (special tokens and image codes are skipped). */
   public String decodeText(int[] ids) {
     return text.decode(java.util.Arrays.stream(ids)

@@ -37,6 +37,11 @@ public final class SegmentedCorpus implements DocumentSource {
   }
 
   @Override
+  public org.moma.api.data.Tokenizer textTokenizer() {
+    return tokenizer.textTokenizer();
+  }
+
+  @Override
   public List<Modality> modalities() {
     return Modality.STANDARD;
   }

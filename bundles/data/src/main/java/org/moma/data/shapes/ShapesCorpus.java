@@ -27,6 +27,11 @@ final class ShapesCorpus implements DocumentSource {
   }
 
   @Override
+  public org.moma.api.data.Tokenizer textTokenizer() {
+    return tokenizer.textTokenizer();
+  }
+
+  @Override
   public List<Modality> modalities() {
     return Modality.STANDARD;
   }

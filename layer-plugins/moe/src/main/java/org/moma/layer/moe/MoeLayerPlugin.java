@@ -70,6 +70,12 @@ public final class MoeLayerPlugin implements LayerPlugin {
     }
 
     @Override
+    public List<org.moma.api.eval.RoutingStats> lastRouting(int layer) {
+      org.moma.api.eval.RoutingStats stats = group.stats(layer, "moe");
+      return stats == null ? List.of() : List.of(stats);
+    }
+
+    @Override
     protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
       return group.apply(store, inputs.get(0), training);
     }

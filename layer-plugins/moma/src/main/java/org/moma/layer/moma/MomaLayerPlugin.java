@@ -124,6 +124,18 @@ public final class MomaLayerPlugin implements LayerPlugin {
     }
 
     @Override
+    public List<org.moma.api.eval.RoutingStats> lastRouting(int layer) {
+      List<org.moma.api.eval.RoutingStats> all = new ArrayList<>();
+      for (int g = 0; g < groups.size(); g++) {
+        org.moma.api.eval.RoutingStats stats = groups.get(g).stats(layer, modalities.get(g).name());
+        if (stats != null) {
+          all.add(stats);
+        }
+      }
+      return all;
+    }
+
+    @Override
     protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
       NDArray x = inputs.get(0);
       NDArray modality = inputs.get(1);

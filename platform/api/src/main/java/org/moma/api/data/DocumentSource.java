@@ -16,4 +16,12 @@ public interface DocumentSource {
   long size();
 
   TokenizedDocument document(long index);
+
+  /**
+   * The text tokenizer of this source's vocabulary (ids are vocabulary ids), for evaluators that
+   * score text of their own (multiple-choice tasks); null when the source has none (bare shards).
+   */
+  default Tokenizer textTokenizer() {
+    return null;
+  }
 }

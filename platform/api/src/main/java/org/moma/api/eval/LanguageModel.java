@@ -14,4 +14,9 @@ public interface LanguageModel {
    * @return {@code [B, T, V]} logits of the next token at every position
    */
   NDArray logits(NDManager manager, NDArray tokens, NDArray modalities);
+
+  /** Per-layer routing observations of the last {@link #logits} call (empty for dense models). */
+  default java.util.List<RoutingStats> lastRouting() {
+    return java.util.List.of();
+  }
 }

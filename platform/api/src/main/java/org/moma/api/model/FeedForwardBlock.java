@@ -17,4 +17,9 @@ public abstract class FeedForwardBlock extends AbstractBlock {
 
   /** Active forward FLOPs per token of this block (multiply-adds count 2), routing included. */
   public abstract double forwardFlopsPerToken();
+
+  /** Routing statistics of the last forward, for the routing evaluator; empty for dense blocks. */
+  public java.util.List<org.moma.api.eval.RoutingStats> lastRouting(int layer) {
+    return java.util.List.of();
+  }
 }

@@ -34,6 +34,7 @@ public final class ExpertGroup extends AbstractBlock {
   private final int hidden;
   private final RouterBlock router;
   private Routing lastRouting;
+  private long[][] lastCounts; // {perExpert, {tokens, unchosen, multiChosen}} of the last evaluation forward
 
   /** Sequential execution. */
   public ExpertGroup(int dModel, int hidden, int count, RouterBlock router) {
@@ -84,6 +85,30 @@ public final class ExpertGroup extends AbstractBlock {
     return lastRouting;
   }
 
+  /** Statistics of the last evaluation forward (null before one, and with a single expert). */
+  public org.moma.api.eval.RoutingStats stats(int layer, String group) {
+    if (lastCounts == null) {
+      return null;
+    }
+    return new org.moma.api.eval.RoutingStats(layer, group, lastCounts[1][0], lastCounts[0], lastCounts[1][1], lastCounts[1][2]);
+  }
+
+  /** Copied to Java right away: the routing's arrays belong to the forward pass's scope. */
+  private long[][] count(Routing routing, long n) {
+    int[] taken = new int[(int) n];
+    long[] perExpert = new long[count];
+    for (int e = 0; e < count; e++) {
+      long[] index = routing.tokenIndices().get(e).toLongArray();
+      perExpert[e] = index.length;
+      for (long t : index) {
+        taken[(int) t]++;
+      }
+    }
+    long none = java.util.Arrays.stream(taken).filter(c -> c == 0).count();
+    long several = java.util.Arrays.stream(taken).filter(c -> c > 1).count();
+    return new long[][] {perExpert, {n, none, several}};
+  }
+
   /** Active forward FLOPs per token: the experts a token passes on average plus the router. */
   public double flopsPerToken() {
     double expert = SwiGlu.flopsPerToken(dModel, hidden);
@@ -104,6 +129,9 @@ public final class ExpertGroup extends AbstractBlock {
     }
     Routing routing = router.route(store, x, training);
     lastRouting = routing;
+    if (!training) {
+      lastCounts = count(routing, x.getShape().get(0));
+    }
     NDArray aux = routing.auxLoss() != null ? routing.auxLoss() : Tensors.scalar(x, 0);
     if (stacked != null && equalCounts(routing)) {
       return new NDList(batched(store, x, routing), aux);

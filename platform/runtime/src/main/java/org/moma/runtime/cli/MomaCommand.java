@@ -26,7 +26,7 @@ import picocli.CommandLine.Parameters;
     version = "MoMa Platform 0.1.0",
     description = "Mixed-modal early-fusion models with modality-aware sparsity.",
     subcommands = {MomaCommand.ListCommand.class, MomaCommand.RunCommand.class, MomaCommand.TokenizeCommand.class,
-        MomaCommand.FlopsCommand.class, BenchCommand.class, MomaCommand.ShellCommand.class})
+        MomaCommand.FlopsCommand.class, EvalCommand.class, ReportCommand.class, BenchCommand.class, MomaCommand.ShellCommand.class})
 final class MomaCommand implements Callable<Integer> {
   final Plugins plugins;
   final PrintWriter out;
@@ -38,7 +38,7 @@ final class MomaCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    out.println("moma: give a command (list, run, tokenize, shell); 'moma --help' lists them.");
+    out.println("moma: give a command (list, run, eval, report, flops, tokenize, bench, shell); 'moma --help' lists them.");
     return MomaCommandLine.USAGE;
   }
 
@@ -117,9 +117,22 @@ final class MomaCommand implements Callable<Integer> {
       }
       PrintWriter out = parent.out;
       out.printf(Locale.ROOT, "run %s: %d steps, spec %s%n", experiment.name(), experiment.training().steps(), file);
+      RunResult result;
       try (ConsoleProgress progress = new ConsoleProgress(out)) {
-        return report(out, new ExperimentRunner(parent.plugins).run(experiment, progress));
+        result = new ExperimentRunner(parent.plugins).run(experiment, progress);
       }
+      report(out, result);
+      if (!experiment.evaluation().isEmpty()) {
+        try (org.moma.runtime.eval.TrainedModel trained =
+            org.moma.runtime.eval.TrainedModel.load(parent.plugins, result.directory(), experiment.device())) {
+          for (int i = 0; i < experiment.evaluation().size(); i++) {
+            org.moma.api.spec.PluginRef e = experiment.evaluation().get(i);
+            EvalCommand.print(out, new org.moma.runtime.eval.EvalRunner(parent.plugins).run(trained, e.name(), e.options(),
+                "evaluation[" + i + "]"));
+          }
+        }
+      }
+      return 0;
     }
   }
 

@@ -33,6 +33,7 @@ public final class TransformerLayer extends AbstractBlock {
   private final FeedForwardBlock feedForward;
   private final RmsNorm feedForwardNorm;
   private final DepthRouterBlock depth;
+  private long[] lastDepth; // {tokens seen, tokens processed} of the last forward
 
   public TransformerLayer(int dModel, int heads, FeedForwardBlock feedForward) {
     this(dModel, heads, feedForward, null);
@@ -50,6 +51,15 @@ public final class TransformerLayer extends AbstractBlock {
 
   public DepthRouterBlock depth() {
     return depth;
+  }
+
+  /** Routing statistics of the last forward: the feed-forward's and, with MoD, the depth router's. */
+  public java.util.List<org.moma.api.eval.RoutingStats> lastRouting(int index) {
+    java.util.List<org.moma.api.eval.RoutingStats> all = new java.util.ArrayList<>(feedForward.lastRouting(index));
+    if (lastDepth != null) {
+      all.add(new org.moma.api.eval.RoutingStats(index, "depth", lastDepth[0], new long[] {lastDepth[1]}, lastDepth[0] - lastDepth[1], 0));
+    }
+    return all;
   }
 
   public FeedForwardBlock feedForward() {
@@ -85,6 +95,7 @@ public final class TransformerLayer extends AbstractBlock {
     DepthSelection selection = depth.select(store, x, training);
     NDArray chosen = selection.positions();
     long k = chosen.getShape().get(1);
+    lastDepth = new long[] {b * t, b * k};
     NDArray rows = chosen.expandDims(-1).broadcast(new Shape(b, k, dModel));
     NDArray selected = x.gather(rows, 1);
     NDList out = body(store, selected, positions.gather(chosen, 1),

@@ -2,8 +2,6 @@ package org.moma.runtime.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.awt.BasicStroke;
-import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,14 +10,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.jfree.chart.ChartFactory;
-import org.jfree.chart.ChartUtils;
-import org.jfree.chart.JFreeChart;
-import org.jfree.chart.plot.PlotOrientation;
-import org.jfree.chart.plot.XYPlot;
-import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
-import org.jfree.data.xy.XYSeries;
-import org.jfree.data.xy.XYSeriesCollection;
 
 /**
  * What a person opens after a run: {@code loss.png} (loss per modality against steps),
@@ -27,53 +17,38 @@ import org.jfree.data.xy.XYSeriesCollection;
  * summary and both plots. Charts are drawn with JFreeChart.
  */
 public final class RunReport {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  static final ObjectMapper JSON = new ObjectMapper();
 
   private RunReport() {}
 
   public static Path write(Path run) throws IOException {
+    List<JsonNode> metrics = metrics(run);
+    Charts.lines(run.resolve("loss.png"), "Training loss", "step", "cross-entropy (nats)", curves(metrics, "step"));
+    Charts.lines(run.resolve("loss_flops.png"), "Training loss against compute", "training FLOPs", "cross-entropy (nats)",
+        curves(metrics, "cumulativeFlops"));
+    Path html = run.resolve("report.html");
+    Files.writeString(html, html(run, metrics));
+    return html;
+  }
+
+  /** Loss of all tokens, text and image against a metrics field. */
+  static List<JsonNode> metrics(Path run) throws IOException {
     List<JsonNode> metrics = new ArrayList<>();
     for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
       if (!line.isBlank()) {
         metrics.add(JSON.readTree(line));
       }
     }
-    save(chart("Training loss", "step", metrics, "step"), run.resolve("loss.png"));
-    save(chart("Training loss against compute", "training FLOPs", metrics, "cumulativeFlops"), run.resolve("loss_flops.png"));
-    Path html = run.resolve("report.html");
-    Files.writeString(html, html(run, metrics));
-    return html;
+    return metrics;
   }
 
-  private static JFreeChart chart(String title, String xLabel, List<JsonNode> metrics, String xField) {
-    XYSeriesCollection data = new XYSeriesCollection();
+  static Map<String, double[][]> curves(List<JsonNode> metrics, String xField) {
+    Map<String, double[][]> series = new java.util.LinkedHashMap<>();
+    double[] xs = metrics.stream().mapToDouble(m -> m.path(xField).asDouble()).toArray();
     for (String[] s : new String[][] {{"loss", "all tokens"}, {"lossText", "text"}, {"lossImage", "image"}}) {
-      XYSeries series = new XYSeries(s[1]);
-      for (JsonNode m : metrics) {
-        double y = m.path(s[0]).asDouble(Double.NaN);
-        if (Double.isFinite(y)) {
-          series.add(m.path(xField).asDouble(), y);
-        }
-      }
-      data.addSeries(series);
+      series.put(s[1], new double[][] {xs, metrics.stream().mapToDouble(m -> m.path(s[0]).asDouble(Double.NaN)).toArray()});
     }
-    JFreeChart chart = ChartFactory.createXYLineChart(title, xLabel, "cross-entropy (nats)", data, PlotOrientation.VERTICAL, true, false, false);
-    XYPlot plot = chart.getXYPlot();
-    plot.setBackgroundPaint(Color.WHITE);
-    plot.setRangeGridlinePaint(new Color(220, 220, 220));
-    plot.setDomainGridlinePaint(new Color(220, 220, 220));
-    XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, false);
-    Color[] colors = {new Color(30, 30, 30), new Color(31, 119, 180), new Color(214, 39, 40)};
-    for (int i = 0; i < colors.length; i++) {
-      renderer.setSeriesPaint(i, colors[i]);
-      renderer.setSeriesStroke(i, new BasicStroke(i == 0 ? 2.2f : 1.4f));
-    }
-    plot.setRenderer(renderer);
-    return chart;
-  }
-
-  private static void save(JFreeChart chart, Path file) throws IOException {
-    ChartUtils.saveChartAsPNG(file.toFile(), chart, 900, 500);
+    return series;
   }
 
   private static String html(Path run, List<JsonNode> metrics) throws IOException {
@@ -100,10 +75,15 @@ public final class RunReport {
         + "<p>Per-step metrics: <a href=\"metrics.jsonl\">metrics.jsonl</a></p>\n</body></html>\n";
   }
 
-  private static String format(JsonNode v) {
+  static String format(JsonNode v) {
     if (v.isFloatingPointNumber()) {
       double d = v.asDouble();
       return Math.abs(d) >= 1e5 || (Math.abs(d) < 1e-3 && d != 0) ? String.format(Locale.ROOT, "%.4g", d) : String.format(Locale.ROOT, "%.4f", d);
+    }
+    if (v.isArray()) {
+      java.util.List<String> parts = new java.util.ArrayList<>();
+      v.forEach(x -> parts.add(format(x)));
+      return String.join(" ", parts);
     }
     return v.isTextual() ? v.asText() : v.toString();
   }

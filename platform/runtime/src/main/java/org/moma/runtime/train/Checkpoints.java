@@ -83,9 +83,8 @@ public final class Checkpoints {
     return JSON.readValue(checkpoint.resolve("state.json").toFile(), State.class);
   }
 
-  /** Loads parameters and optimizer moments into an initialized model and optimizer. */
-  public static void restore(Path checkpoint, State state, EarlyFusionModel model, AdamW optimizer, NDManager manager)
-      throws IOException {
+  /** Loads the parameters of a checkpoint into an initialized model. */
+  public static void loadParameters(Path checkpoint, EarlyFusionModel model, NDManager manager) throws IOException {
     try (DataInputStream in = input(checkpoint.resolve("model.params"))) {
       model.loadParameters(manager, in);
       // loaded arrays are new tensors: they must be leaves that collect gradients again
@@ -93,6 +92,12 @@ public final class Checkpoints {
     } catch (MalformedModelException e) {
       throw new IOException(checkpoint + ": parameters do not fit this model: " + e.getMessage(), e);
     }
+  }
+
+  /** Loads parameters and optimizer moments into an initialized model and optimizer. */
+  public static void restore(Path checkpoint, State state, EarlyFusionModel model, AdamW optimizer, NDManager manager)
+      throws IOException {
+    loadParameters(checkpoint, model, manager);
     try (DataInputStream in = input(checkpoint.resolve("optimizer.bin"))) {
       List<NDArray> first = readArrays(in, manager);
       List<NDArray> second = readArrays(in, manager);

@@ -1,0 +1,62 @@
+package org.moma.runtime.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.moma.api.eval.EvalResult;
+import org.moma.runtime.eval.EvalRunner;
+import org.moma.runtime.eval.TrainedModel;
+import org.moma.runtime.spec.SpecReader;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code moma eval RUN --evaluator NAME [--options JSON]}: one evaluator on a trained run. */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+    description = "Run an evaluator on a trained run; results go to RUN/eval/results.json.")
+final class EvalCommand implements Callable<Integer> {
+  @ParentCommand MomaCommand parent;
+
+  @Parameters(index = "0", paramLabel = "RUN", description = "run folder written by 'moma run'")
+  Path run;
+
+  @Option(names = "--evaluator", required = true, description = "evaluator name ('moma list' shows them)")
+  String evaluator;
+
+  @Option(names = "--options", defaultValue = "{}", description = "evaluator options as JSON, e.g. '{\"documents\": 50}'")
+  String options;
+
+  @Option(names = "--device", description = "cpu, gpu, gpu:N or auto (default: the run's)")
+  String device;
+
+  @Override
+  public Integer call() {
+    JsonNode json;
+    try {
+      json = SpecReader.MAPPER.readTree(options);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("--options is not valid JSON: " + e.getOriginalMessage());
+    }
+    try (TrainedModel trained = TrainedModel.load(parent.plugins, run, device)) {
+      print(parent.out, new EvalRunner(parent.plugins).run(trained, evaluator, json, "--evaluator"));
+    }
+    return 0;
+  }
+
+  static void print(PrintWriter out, EvalResult result) {
+    out.printf(Locale.ROOT, "%s%n", result.evaluator());
+    for (Map.Entry<String, Object> e : result.metrics().entrySet()) {
+      Object v = e.getValue();
+      String shown = v instanceof Double d ? String.format(Locale.ROOT, "%.4f", d)
+          : v instanceof double[] a ? java.util.Arrays.toString(java.util.Arrays.stream(a).map(x -> Math.round(x * 1000) / 1000.0).toArray())
+          : String.valueOf(v);
+      out.printf(Locale.ROOT, "  %-28s %s%n", e.getKey(), shown);
+    }
+    out.flush();
+  }
+}
