@@ -115,9 +115,14 @@ class DistributionIT {
     Path sparseSpec = write("sparse.json", TINY_SPEC.replace("\"tiny\"", "\"sparse\"").replace("\"seqLen\": 32}",
         "\"seqLen\": 32, \"ffn\": {\"name\": \"moma\", \"options\": {\"experts\": {\"text\": 2, \"image\": 2}}},"
             + " \"depth\": {\"name\": \"mod\"}}"));
-    Path denseSpec = write("tiny.json", TINY_SPEC);
+    // the dense run names an evaluator in its spec: it runs right after training
+    Path denseSpec = write("tiny.json", TINY_SPEC.replace("\"seed\": 1,",
+        "\"seed\": 1, \"evaluation\": [{\"name\": \"perplexity\", \"options\": {\"documents\": 8}}],"));
     assertEquals(0, MomaProcess.run(Distribution.home(), work, "run", sparseSpec.toString()).exit());
-    assertEquals(0, MomaProcess.run(Distribution.home(), work, "run", denseSpec.toString()).exit());
+    Result dense = MomaProcess.run(Distribution.home(), work, "run", denseSpec.toString());
+    assertEquals(0, dense.exit(), dense.err());
+    assertTrue(dense.out().contains("valid.perplexity"), dense.out());
+    assertTrue(new ObjectMapper().readTree(work.resolve("runs/tiny/eval/results.json").toFile()).has("perplexity"));
     Path run = work.resolve("runs/sparse");
     String benchmarks = Path.of("../../shared/benchmarks").toAbsolutePath().normalize().toString();
     String[][] evaluators = {
