@@ -18,6 +18,17 @@ final class Distribution {
     return home;
   }
 
+  /** The example router project's bundle (examples/custom-router), built by the reactor. */
+  static Path exampleRouter() {
+    Path target = Path.of(System.getProperty("moma.example.dir", "../examples/custom-router/target")).toAbsolutePath().normalize();
+    try (Stream<Path> files = Files.list(target)) {
+      return files.filter(p -> p.getFileName().toString().matches("moma-tempered-router-.*\\.jar")).findFirst()
+          .orElseThrow(() -> new IllegalStateException("build examples/custom-router first (no jar in " + target + ")"));
+    } catch (IOException e) {
+      throw new IllegalStateException("build examples/custom-router first: " + e.getMessage());
+    }
+  }
+
   /** The bundles bin/moma installs for a command (the Gogo shell only for 'moma shell'). */
   static List<Path> bundles() {
     try (Stream<Path> files = Files.list(home().resolve("bundle"))) {

@@ -4,6 +4,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
 import static org.ops4j.pax.exam.CoreOptions.bundle;
 import static org.ops4j.pax.exam.CoreOptions.cleanCaches;
 import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
@@ -53,7 +54,18 @@ import org.osgi.framework.ServiceReference;
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
 public class PlatformIT {
+  /** The folder FileInstall watches in this framework, like the distribution's plugins/. */
+  private static final Path PLUGINS = newPluginsFolder();
+
   @Inject private BundleContext context;
+
+  private static Path newPluginsFolder() {
+    try {
+      return java.nio.file.Files.createTempDirectory("moma-itest-plugins");
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
 
   @Configuration
   public Option[] config() throws Exception {
@@ -68,8 +80,11 @@ public class PlatformIT {
     options.add(systemPackages("org.slf4j;version=2.0.16", "org.slf4j.event;version=2.0.16",
         "org.slf4j.helpers;version=2.0.16", "org.slf4j.spi;version=2.0.16", "sun.misc"));
     options.add(frameworkProperty("gosh.args").value("--nointeractive --noshutdown"));
-    options.add(frameworkProperty("felix.fileinstall.dir").value(
-        java.nio.file.Files.createTempDirectory("moma-itest-plugins").toString()));
+    options.add(frameworkProperty("felix.fileinstall.dir").value(PLUGINS.toString()));
+    options.add(frameworkProperty("felix.fileinstall.poll").value("200"));
+    options.add(frameworkProperty("felix.fileinstall.noInitialDelay").value("true"));
+    options.add(systemProperty("moma.example.router").value(Distribution.exampleRouter().toString()));
+    options.add(systemProperty("moma.itest.plugins").value(PLUGINS.toString()));
     for (Path jar : Distribution.bundles()) {
       boolean fragment;
       try (JarFile file = new JarFile(jar.toFile())) {
@@ -146,6 +161,87 @@ public class PlatformIT {
     Bundle again = context.installBundle(location);
     again.start();
     assertTrue("reinstalled plugin not registered", waitFor("dense", true));
+  }
+
+  @Test
+  public void aRouterDroppedIntoPluginsIsListedTrainsAndLeavesWhenRemovedWithoutARestart() throws Exception {
+    Path plugins = Path.of(System.getProperty("moma.itest.plugins"));
+    Path jar = plugins.resolve("tempered-router.jar");
+    assertFalse(routers().contains("tempered-choice"));
+    java.nio.file.Files.copy(Path.of(System.getProperty("moma.example.router")), jar);
+    assertTrue("the dropped router did not appear within 10 s", waitForRouter("tempered-choice", true));
+
+    // a spec naming it trains, through the same command line service bin/moma uses
+    Path work = java.nio.file.Files.createTempDirectory("moma-itest-run");
+    Path spec = java.nio.file.Files.writeString(work.resolve("spec.json"),
+        "{\"name\": \"hot\", \"device\": \"cpu\", \"output\": \"" + work.resolve("run") + "\","
+            + " \"data\": {\"name\": \"synthetic\"},"
+            + " \"model\": {\"dModel\": 16, \"layers\": 1, \"heads\": 2, \"ffnDim\": 32, \"seqLen\": 16,"
+            + "  \"ffn\": {\"name\": \"moe\", \"options\": {\"experts\": 4, \"router\": {\"name\": \"tempered-choice\","
+            + "   \"options\": {\"temperature\": 0.5}}}}},"
+            + " \"training\": {\"steps\": 3, \"batchSize\": 2, \"warmupSteps\": 1}}");
+    assertEquals(0, cli("run", spec.toString()));
+    assertEquals(3, java.nio.file.Files.readAllLines(work.resolve("run/metrics.jsonl")).size());
+
+    java.nio.file.Files.delete(jar);
+    assertTrue("the removed router is still registered", waitForRouter("tempered-choice", false));
+    assertEquals("a spec naming a removed plugin must fail cleanly", 2, cli("run", spec.toString()));
+    java.nio.file.Files.copy(Path.of(System.getProperty("moma.example.router")), jar);
+    assertTrue("the redeployed router did not come back", waitForRouter("tempered-choice", true));
+    java.nio.file.Files.delete(jar);
+    waitForRouter("tempered-choice", false);
+  }
+
+  @Test
+  public void aPluginBuiltAgainstAnIncompatibleApiIsRefusedAtResolveTime() throws Exception {
+    java.util.jar.Manifest manifest = new java.util.jar.Manifest();
+    java.util.jar.Attributes main = manifest.getMainAttributes();
+    main.put(java.util.jar.Attributes.Name.MANIFEST_VERSION, "1.0");
+    main.putValue("Bundle-ManifestVersion", "2");
+    main.putValue("Bundle-SymbolicName", "org.example.future");
+    main.putValue("Import-Package", "org.moma.api;version=\"[2.0,3)\"");
+    Path jar = java.nio.file.Files.createTempFile("future", ".jar");
+    try (java.util.jar.JarOutputStream out = new java.util.jar.JarOutputStream(java.nio.file.Files.newOutputStream(jar), manifest)) {
+      out.flush();
+    }
+    Bundle future = context.installBundle(jar.toUri().toString());
+    try {
+      future.start();
+      fail("a bundle needing API 2.x started against API 0.1");
+    } catch (org.osgi.framework.BundleException e) {
+      assertEquals(org.osgi.framework.BundleException.RESOLVE_ERROR, e.getType());
+      assertTrue(e.getMessage(), e.getMessage().contains("org.moma.api") && e.getMessage().contains("2.0.0"));
+    } finally {
+      future.uninstall();
+    }
+    assertNotNull("the platform must keep running", layer("dense"));
+  }
+
+  /** Calls the runtime's command line service as bin/moma does (by reflection). */
+  private int cli(String... args) throws Exception {
+    ServiceReference<?>[] refs = context.getAllServiceReferences("org.moma.runtime.cli.CommandLineService", null);
+    assertNotNull("no command line service", refs);
+    Object service = context.getService(refs[0]);
+    return (Integer) service.getClass().getMethod("execute", String[].class).invoke(service, (Object) args);
+  }
+
+  private List<String> routers() throws Exception {
+    List<String> names = new ArrayList<>();
+    for (ServiceReference<org.moma.api.model.RouterPlugin> ref : context.getServiceReferences(org.moma.api.model.RouterPlugin.class, null)) {
+      names.add((String) ref.getProperty(MomaPlugin.NAME_PROPERTY));
+    }
+    return names;
+  }
+
+  private boolean waitForRouter(String name, boolean present) throws Exception {
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (System.currentTimeMillis() < deadline) {
+      if (routers().contains(name) == present) {
+        return true;
+      }
+      Thread.sleep(50);
+    }
+    return false;
   }
 
   private Bundle find(String symbolicName) {

@@ -74,7 +74,9 @@ public final class AdamW {
         if (weightDecay > 0 && weight.getShape().dimension() >= 2) {
           update.addi(scoped(weight.mul(weightDecay), scope));
         }
-        weight.subi(update.muli(learningRate));
+        // through a detached view: an in-place change of a leaf that requires gradients is refused
+        // when autograd is on, and libtorch turns it on for every thread but the engine's own
+        scoped(weight.stopGradient(), scope).subi(update.muli(learningRate));
         scoped(weight.getGradient(), scope).muli(0);
       }
       return norm;
