@@ -85,6 +85,7 @@ public class PlatformIT {
     options.add(frameworkProperty("felix.fileinstall.noInitialDelay").value("true"));
     options.add(systemProperty("moma.example.router").value(Distribution.exampleRouter().toString()));
     options.add(systemProperty("moma.itest.plugins").value(PLUGINS.toString()));
+    options.add(systemProperty("moma.faulty.jar").value(System.getProperty("moma.faulty.jar")));
     for (Path jar : Distribution.bundles()) {
       boolean fragment;
       try (JarFile file = new JarFile(jar.toFile())) {
@@ -215,6 +216,48 @@ public class PlatformIT {
       future.uninstall();
     }
     assertNotNull("the platform must keep running", layer("dense"));
+  }
+
+  @Test
+  public void aPluginThatThrowsIsReportedWithItsBundleAndTheRestOfThePlatformCarriesOn() throws Exception {
+    Bundle faulty = context.installBundle(Path.of(System.getProperty("moma.faulty.jar")).toUri().toString());
+    faulty.start();
+    try {
+      assertTrue("the healthy component of the faulty bundle did not register", waitForRouter("explodes-in-forward", true));
+      String[] list = cliOutput("list");
+      assertTrue(list[0], list[0].contains("router 'explodes-on-activation' of bundle org.moma.itest.faulty failed to activate"));
+      assertTrue(list[0], list[0].contains("dense"));
+
+      Path work = java.nio.file.Files.createTempDirectory("moma-itest-faulty");
+      Path spec = java.nio.file.Files.writeString(work.resolve("spec.json"),
+          "{\"name\": \"boom\", \"device\": \"cpu\", \"output\": \"" + work.resolve("boom") + "\","
+              + " \"data\": {\"name\": \"synthetic\"},"
+              + " \"model\": {\"dModel\": 16, \"layers\": 1, \"heads\": 2, \"ffnDim\": 32, \"seqLen\": 16,"
+              + "  \"ffn\": {\"name\": \"moe\", \"options\": {\"experts\": 2, \"router\": {\"name\": \"explodes-in-forward\"}}}},"
+              + " \"training\": {\"steps\": 5, \"batchSize\": 2, \"warmupSteps\": 1}}");
+      String[] boom = cliOutput("run", spec.toString());
+      assertEquals("1", boom[2]);
+      assertTrue(boom[1], boom[1].contains("router bug after 2 calls")
+          && boom[1].contains("raised in router plugin 'explodes-in-forward' of bundle org.moma.itest.faulty"));
+
+      Path healthy = java.nio.file.Files.writeString(work.resolve("healthy.json"), java.nio.file.Files.readString(spec)
+          .replace("\"boom\"", "\"healthy\"").replace(work.resolve("boom").toString(), work.resolve("healthy").toString())
+          .replace("explodes-in-forward", "expert-choice"));
+      assertEquals("other runs are not affected", 0, cli("run", healthy.toString()));
+    } finally {
+      faulty.uninstall();
+    }
+  }
+
+  /** Runs a command and returns {stdout, stderr, exit code}. */
+  private String[] cliOutput(String... args) throws Exception {
+    ServiceReference<?>[] refs = context.getAllServiceReferences("org.moma.runtime.cli.CommandLineService", null);
+    Object service = context.getService(refs[0]);
+    java.io.StringWriter out = new java.io.StringWriter();
+    java.io.StringWriter err = new java.io.StringWriter();
+    Object code = service.getClass().getMethod("execute", String[].class, java.io.PrintWriter.class, java.io.PrintWriter.class)
+        .invoke(service, args, new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true));
+    return new String[] {out.toString(), err.toString(), String.valueOf(code)};
   }
 
   /** Calls the runtime's command line service as bin/moma does (by reflection). */

@@ -31,4 +31,14 @@ public enum PluginKind {
   public Class<? extends MomaPlugin> serviceType() {
     return serviceType;
   }
+
+  /** The label of the kind a plugin instance is ("plugin" if it is none of them). */
+  public static String kindOf(MomaPlugin plugin) {
+    for (PluginKind kind : values()) {
+      if (kind.serviceType.isInstance(plugin)) {
+        return kind.label;
+      }
+    }
+    return "plugin";
+  }
 }

@@ -2,6 +2,7 @@ package org.moma.runtime.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.moma.api.MomaPlugin;
@@ -64,6 +65,11 @@ final class MomaCommand implements Callable<Integer> {
             parent.out.printf(Locale.ROOT, "      %s%n", option.describe());
           }
         }
+      }
+      List<String> failures = parent.plugins.failures();
+      if (!failures.isEmpty()) {
+        parent.out.printf(Locale.ROOT, "problems (%d)%n", failures.size());
+        failures.forEach(f -> parent.out.printf(Locale.ROOT, "  %s%n", f));
       }
       parent.out.flush();
       return 0;

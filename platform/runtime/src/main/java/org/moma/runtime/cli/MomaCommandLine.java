@@ -43,7 +43,7 @@ public final class MomaCommandLine implements CommandLineService {
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           LOG.error(REPORTED, "command failed: {}", String.join(" ", args), e);
-          err.println("error: " + message(e));
+          err.println("error: " + message(e) + plugins.blame(e));
           err.flush();
           return e instanceof SpecException || e instanceof IllegalArgumentException ? USAGE : FAILED;
         });

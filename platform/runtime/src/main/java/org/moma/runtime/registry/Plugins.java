@@ -17,6 +17,33 @@ public interface Plugins {
   /** The bundle (or other origin) a plugin comes from, for messages. */
   String origin(MomaPlugin plugin);
 
+  /** Plugins that are installed but failed to start, one readable line each (none outside OSGi). */
+  default List<String> failures() {
+    return List.of();
+  }
+
+  /**
+   * " (raised in plugin 'x' of bundle y)" when a frame of the failure's stack belongs to an installed
+   * plugin, else "": errors from plugin code name the plugin and its bundle.
+   */
+  default String blame(Throwable failure) {
+    List<MomaPlugin> all = new java.util.ArrayList<>();
+    for (PluginKind kind : PluginKind.values()) {
+      all.addAll(all(kind));
+    }
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      for (StackTraceElement frame : t.getStackTrace()) {
+        for (MomaPlugin plugin : all) {
+          String pkg = plugin.getClass().getPackageName();
+          if (frame.getClassName().startsWith(pkg + ".") && !pkg.startsWith("org.moma.api")) {
+            return " (raised in " + PluginKind.kindOf(plugin) + " plugin '" + plugin.name() + "' of bundle " + origin(plugin) + ")";
+          }
+        }
+      }
+    }
+    return "";
+  }
+
   /**
    * The plugin of that kind and name.
    *

@@ -21,6 +21,8 @@ import org.osgi.service.component.annotations.Component;
 public final class ServiceRegistryPlugins implements Plugins {
   private BundleContext context;
   private final Map<MomaPlugin, String> origins = new IdentityHashMap<>();
+  /** Plugin services that could not be obtained in the last lookup, by component, with their bundle. */
+  private final Map<String, String> unavailable = new java.util.concurrent.ConcurrentHashMap<>();
 
   @Activate
   void activate(BundleContext bundleContext) {
@@ -35,6 +37,15 @@ public final class ServiceRegistryPlugins implements Plugins {
       if (refs != null) {
         for (ServiceReference<?> ref : refs) {
           Object service = context.getService(ref);
+          String component = String.valueOf(ref.getProperty("component.name"));
+          if (service == null) {
+            // Declarative Services could not activate it: the plugin threw while starting
+            unavailable.put(component, kind.label() + " '" + ref.getProperty(MomaPlugin.NAME_PROPERTY) + "' of bundle "
+                + (ref.getBundle() == null ? "?" : ref.getBundle().getSymbolicName())
+                + " failed to activate and is not available (component " + component + "; the log has the exception)");
+            continue;
+          }
+          unavailable.remove(component);
           // a plugin compiled against another copy of the API is not ours to call
           if (kind.serviceType().isInstance(service)) {
             MomaPlugin plugin = (MomaPlugin) service;
@@ -50,6 +61,47 @@ public final class ServiceRegistryPlugins implements Plugins {
     }
     found.sort(Comparator.comparing(MomaPlugin::name));
     return found;
+  }
+
+  @Override
+  public List<String> failures() {
+    for (PluginKind kind : PluginKind.values()) {
+      all(kind); // looking plugins up is what activates them, and what finds those that fail
+    }
+    List<String> failed = new ArrayList<>(new java.util.TreeMap<>(unavailable).values());
+    org.osgi.framework.ServiceReference<org.osgi.service.component.runtime.ServiceComponentRuntime> ref =
+        context.getServiceReference(org.osgi.service.component.runtime.ServiceComponentRuntime.class);
+    if (ref != null) {
+      org.osgi.service.component.runtime.ServiceComponentRuntime scr = context.getService(ref);
+      try {
+        for (var description : scr.getComponentDescriptionDTOs()) {
+          for (var configuration : scr.getComponentConfigurationDTOs(description)) {
+            if (configuration.state == org.osgi.service.component.runtime.dto.ComponentConfigurationDTO.FAILED_ACTIVATION
+                && !unavailable.containsKey(description.name)) {
+              failed.add(description.name + " in bundle " + description.bundle.symbolicName + " failed to activate: "
+                  + firstLine(configuration.failure));
+            }
+          }
+        }
+      } finally {
+        context.ungetService(ref);
+      }
+    }
+    for (org.osgi.framework.Bundle bundle : context.getBundles()) {
+      if (bundle.getState() == org.osgi.framework.Bundle.INSTALLED) {
+        failed.add("bundle " + bundle.getSymbolicName() + " is not resolved (" + bundle.getLocation()
+            + "): an import cannot be satisfied, e.g. a plugin built for another API version");
+      }
+    }
+    return failed;
+  }
+
+  private static String firstLine(String text) {
+    if (text == null) {
+      return "?";
+    }
+    String line = text.lines().findFirst().orElse(text);
+    return line.length() > 300 ? line.substring(0, 300) + "…" : line;
   }
 
   @Override
