@@ -270,6 +270,25 @@ class DistributionIT {
     assertTrue(lines.get(0).startsWith("error: bundle org.example.broken failed to start"), r.err());
   }
 
+  @Test
+  void pluginDefaultsInConfApplyWithoutARebuildAndBadOnesNameTheFile() throws Exception {
+    Path home = copyOfDistribution();
+    Path spec = home.resolve("examples/mod-moma-1t1i-xs.json");
+    Files.createDirectories(spec.getParent());
+    Files.copy(Distribution.home().resolve("examples/mod-moma-1t1i-xs.json"), spec);
+    String withoutDepthCapacity = Files.readString(spec).replace("\"capacity\": 0.25, ", "");
+    Files.writeString(spec, withoutDepthCapacity);
+    assertTrue(MomaProcess.run(home, work, "flops", spec.toString()).out().contains(" 25%"));
+    Files.createDirectories(home.resolve("conf/plugins"));
+    Files.writeString(home.resolve("conf/plugins/mod.json"), "{\"capacity\": 0.5}");
+    Result half = MomaProcess.run(home, work, "flops", spec.toString());
+    assertTrue(half.out().contains(" 50%"), half.out());
+    Files.writeString(home.resolve("conf/plugins/mod.json"), "{\"capacty\": 0.5}");
+    Result bad = MomaProcess.run(home, work, "flops", spec.toString());
+    assertEquals(2, bad.exit());
+    assertTrue(bad.err().contains("conf/plugins/mod.json.capacty: unknown option"), bad.err());
+  }
+
   private Path copyOfDistribution() throws IOException {
     Path source = Distribution.home();
     Path home = work.resolve("dist");
@@ -278,9 +297,9 @@ class DistributionIT {
       try (var files = Files.list(source.resolve(dir))) {
         for (Path f : (Iterable<Path>) files::iterator) {
           Path target = home.resolve(dir).resolve(f.getFileName());
-          if (dir.equals("bin") || dir.equals("conf")) {
+          if (dir.equals("bin") || dir.equals("conf") && Files.isRegularFile(f)) {
             Files.copy(f, target, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
-          } else {
+          } else if (!Files.isDirectory(f)) {
             Files.createSymbolicLink(target, f);
           }
         }

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.moma.runtime.registry.PluginDefaults;
 import org.moma.api.DeviceSpec;
 import org.moma.api.PluginKind;
 import org.moma.api.data.DatasetPlugin;
@@ -81,7 +82,7 @@ final class BenchCommand implements Callable<Integer> {
       DatasetPlugin plugin =
           parent.plugins.require(PluginKind.DATASET, DatasetPlugin.class, experiment.data().name(), "data.name");
       DocumentSource source =
-          plugin.open("train", experiment.seed(), plugin.parseOptions(experiment.data().options(), "data.options"));
+          plugin.open("train", experiment.seed(), PluginDefaults.options(plugin, experiment.data().options(), "data.options"));
       source.document(0); // tokenizers trained or loaded before timing
       long start = System.nanoTime();
       long tokens = 0;

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.moma.runtime.registry.PluginDefaults;
 import org.moma.api.MomaPlugin;
 import org.moma.api.OptionSpec;
 import org.moma.api.PluginKind;
@@ -190,7 +191,7 @@ final class MomaCommand implements Callable<Integer> {
       DatasetPlugin plugin =
           parent.plugins.require(PluginKind.DATASET, DatasetPlugin.class, experiment.data().name(), "data.name");
       DocumentSource source =
-          plugin.open(split, experiment.seed(), plugin.parseOptions(experiment.data().options(), "data.options"));
+          plugin.open(split, experiment.seed(), PluginDefaults.options(plugin, experiment.data().options(), "data.options"));
       long count = documents != null ? documents : source.size();
       if (count == Long.MAX_VALUE) {
         throw new IllegalArgumentException("'" + experiment.data().name() + "' is unbounded: give --documents N");

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.moma.runtime.registry.PluginDefaults;
 import org.moma.api.Options;
 import org.moma.api.PluginKind;
 import org.moma.api.SpecException;
@@ -37,7 +38,7 @@ public final class EvalRunner {
 
   public EvalResult run(TrainedModel trained, String evaluator, JsonNode optionsJson, String path) {
     EvaluatorPlugin plugin = plugins.require(PluginKind.EVALUATOR, EvaluatorPlugin.class, evaluator, path + ".name");
-    Options options = plugin.parseOptions(optionsJson, path + ".options");
+    Options options = PluginDefaults.options(plugin, optionsJson, path + ".options");
     Path out = trained.runDirectory().resolve("eval");
     try (NDManager scope = trained.manager().newSubManager()) {
       Files.createDirectories(out);

@@ -13,6 +13,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.moma.runtime.registry.PluginDefaults;
 import org.moma.api.DeviceSpec;
 import org.moma.api.Options;
 import org.moma.api.PluginKind;
@@ -66,7 +67,7 @@ public final class TrainedModel implements LanguageModel, AutoCloseable {
     Engine engine = Engine.getEngine("PyTorch");
     Device target = DeviceSpec.parse(device != null ? device : spec.device()).resolve(engine);
     DatasetPlugin dataset = plugins.require(PluginKind.DATASET, DatasetPlugin.class, spec.data().name(), "data.name");
-    Options options = dataset.parseOptions(spec.data().options(), "data.options");
+    Options options = PluginDefaults.options(dataset, spec.data().options(), "data.options");
     DocumentSource train = dataset.open("train", spec.seed(), options);
     ModelDims dims = ModelAssembler.dims(spec.model(), train.vocabulary());
     EarlyFusionModel model = new ModelAssembler(plugins).build(spec.model(), dims, train.modalities());

@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.moma.runtime.registry.PluginDefaults;
 import org.moma.api.Options;
 import org.moma.api.PluginKind;
 import org.moma.api.data.DatasetPlugin;
@@ -22,7 +23,7 @@ public record FlopsReport(ExperimentSpec spec, ModelDims dims, List<double[]> la
   /** Builds the model's blocks (no parameters are allocated) and reads their FLOPs. */
   public static FlopsReport of(Plugins plugins, ExperimentSpec spec) {
     DatasetPlugin dataset = plugins.require(PluginKind.DATASET, DatasetPlugin.class, spec.data().name(), "data.name");
-    Options options = dataset.parseOptions(spec.data().options(), "data.options");
+    Options options = PluginDefaults.options(dataset, spec.data().options(), "data.options");
     DocumentSource source = dataset.open("train", spec.seed(), options);
     ModelDims dims = ModelAssembler.dims(spec.model(), source.vocabulary());
     EarlyFusionModel model = new ModelAssembler(plugins).build(spec.model(), dims, source.modalities());

@@ -2,6 +2,7 @@ package org.moma.runtime.model;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.moma.runtime.registry.PluginDefaults;
 import org.moma.api.Options;
 import org.moma.api.PluginKind;
 import org.moma.api.SpecException;
@@ -42,10 +43,10 @@ public final class ModelAssembler {
   public EarlyFusionModel build(ModelSpec spec, ModelDims dims, List<Modality> modalities) {
     LayerPlugin layerPlugin =
         plugins.require(PluginKind.LAYER, LayerPlugin.class, spec.ffn().name(), "model.ffn.name");
-    Options options = layerPlugin.parseOptions(spec.ffn().options(), "model.ffn.options");
+    Options options = PluginDefaults.options(layerPlugin, spec.ffn().options(), "model.ffn.options");
     DepthPlugin depthPlugin = spec.depth() == null ? null
         : plugins.require(PluginKind.DEPTH, DepthPlugin.class, spec.depth().name(), "model.depth.name");
-    Options depthOptions = depthPlugin == null ? null : depthPlugin.parseOptions(spec.depth().options(), "model.depth.options");
+    Options depthOptions = depthPlugin == null ? null : PluginDefaults.options(depthPlugin, spec.depth().options(), "model.depth.options");
     RouterFactory routers = this::router;
     List<TransformerLayer> layers = new ArrayList<>();
     for (int i = 0; i < dims.layers(); i++) {
@@ -59,6 +60,6 @@ public final class ModelAssembler {
 
   private RouterBlock router(PluginRef ref, RouterContext context, String path) {
     RouterPlugin plugin = plugins.require(PluginKind.ROUTER, RouterPlugin.class, ref.name(), path + ".name");
-    return plugin.create(context, plugin.parseOptions(ref.options(), path + ".options"));
+    return plugin.create(context, PluginDefaults.options(plugin, ref.options(), path + ".options"));
   }
 }

@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.moma.runtime.registry.PluginDefaults;
 import org.moma.api.DeviceSpec;
 import org.moma.api.Options;
 import org.moma.api.PluginKind;
@@ -71,7 +72,7 @@ public final class ExperimentRunner {
     Device device = DeviceSpec.parse(spec.device()).resolve(engine);
     DatasetPlugin datasetPlugin =
         plugins.require(PluginKind.DATASET, DatasetPlugin.class, spec.data().name(), "data.name");
-    Options dataOptions = datasetPlugin.parseOptions(spec.data().options(), "data.options");
+    Options dataOptions = PluginDefaults.options(datasetPlugin, spec.data().options(), "data.options");
     DocumentSource train = datasetPlugin.open("train", spec.seed(), dataOptions);
     ModelDims dims = ModelAssembler.dims(spec.model(), train.vocabulary());
     engine.setRandomSeed((int) (long) spec.seed());
