@@ -249,6 +249,55 @@ public class PlatformIT {
     }
   }
 
+  @Test
+  public void aShellAssembledRunKeepsGoingOrEndsCleanlyWhenItsRouterIsRemovedMidRun() throws Exception {
+    Path plugins = Path.of(System.getProperty("moma.itest.plugins"));
+    Path jar = plugins.resolve("tempered-router-2.jar");
+    java.nio.file.Files.copy(Path.of(System.getProperty("moma.example.router")), jar);
+    assertTrue(waitForRouter("tempered-choice", true));
+    Path work = java.nio.file.Files.createTempDirectory("moma-itest-shell");
+    Path spec = java.nio.file.Files.writeString(work.resolve("base.json"),
+        "{\"name\": \"shell\", \"device\": \"cpu\", \"data\": {\"name\": \"synthetic\"},"
+            + " \"model\": {\"dModel\": 16, \"layers\": 1, \"heads\": 2, \"ffnDim\": 32, \"seqLen\": 16},"
+            + " \"training\": {\"steps\": 400, \"batchSize\": 2, \"warmupSteps\": 1}}");
+    Object shell = service("org.moma.runtime.cli.GogoCommands");
+    invoke(shell, "load", spec.toString());
+    // assembled interactively: swap in a sparse layer routed by the dropped-in router
+    invoke(shell, "set", "model.ffn", "{\"name\": \"moe\", \"options\": {\"experts\": 2, \"router\": {\"name\": \"tempered-choice\"}}}");
+    invoke(shell, "set", "output", work.resolve("run").toString());
+    invoke(shell, "save", work.resolve("assembled.json").toString());
+    assertTrue(java.nio.file.Files.readString(work.resolve("assembled.json")).contains("tempered-choice"));
+    String started = (String) invoke(shell, "start");
+    int id = Integer.parseInt(started.substring(1, started.indexOf(' ')));
+    long deadline = System.currentTimeMillis() + 20_000;
+    while (!java.nio.file.Files.exists(work.resolve("run/metrics.jsonl")) && System.currentTimeMillis() < deadline) {
+      Thread.sleep(20);
+    }
+    java.nio.file.Files.delete(jar); // the bundle goes away while the run uses its router
+    deadline = System.currentTimeMillis() + 120_000;
+    String status = (String) shell.getClass().getMethod("status", int.class).invoke(shell, id);
+    while (status.equals("running") || status.equals("starting")) {
+      assertTrue("the run hangs after its plugin was removed", System.currentTimeMillis() < deadline);
+      Thread.sleep(100);
+      status = (String) shell.getClass().getMethod("status", int.class).invoke(shell, id);
+    }
+    assertTrue(status, status.equals("done") || status.startsWith("failed: "));
+    assertTrue(waitForRouter("tempered-choice", false));
+    assertNotNull("the platform must keep running", layer("dense"));
+  }
+
+  private Object service(String className) throws Exception {
+    ServiceReference<?>[] refs = context.getAllServiceReferences(className, null);
+    assertNotNull("no service " + className, refs);
+    return context.getService(refs[0]);
+  }
+
+  private static Object invoke(Object target, String method, String... args) throws Exception {
+    Class<?>[] types = new Class<?>[args.length];
+    java.util.Arrays.fill(types, String.class);
+    return target.getClass().getMethod(method, types).invoke(target, (Object[]) args);
+  }
+
   /** Runs a command and returns {stdout, stderr, exit code}. */
   private String[] cliOutput(String... args) throws Exception {
     ServiceReference<?>[] refs = context.getAllServiceReferences("org.moma.runtime.cli.CommandLineService", null);
