@@ -271,6 +271,18 @@ class DistributionIT {
   }
 
   @Test
+  void aRouterCopiedIntoTheDistributionsPluginsFolderIsListedAndTrains() throws Exception {
+    Path home = copyOfDistribution();
+    Files.copy(Distribution.exampleRouter(), home.resolve("plugins/tempered.jar"));
+    Result list = MomaProcess.run(home, work, "list");
+    assertTrue(list.out().contains("tempered-choice") && list.out().contains("temperature:number=0.5"), list.out());
+    Path spec = write("tempered.json", TINY_SPEC.replace("\"tiny\"", "\"tempered\"").replace("\"seqLen\": 32}",
+        "\"seqLen\": 32, \"ffn\": {\"name\": \"moe\", \"options\": {\"experts\": 4, \"router\": {\"name\": \"tempered-choice\"}}}}"));
+    Result run = MomaProcess.run(home, work, "run", spec.toString());
+    assertEquals(0, run.exit(), run.err());
+  }
+
+  @Test
   void pluginDefaultsInConfApplyWithoutARebuildAndBadOnesNameTheFile() throws Exception {
     Path home = copyOfDistribution();
     Path spec = home.resolve("examples/mod-moma-1t1i-xs.json");

@@ -57,6 +57,7 @@ public final class Main {
         framework.waitForStop(0);
         return 0;
       }
+      awaitPlugins(framework.getBundleContext(), Path.of(framework.getBundleContext().getProperty("felix.fileinstall.dir")));
       return invokeCli(framework.getBundleContext(), args);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -143,6 +144,43 @@ public final class Main {
     } catch (IOException e) {
       throw new LaunchException("cannot list " + dir + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Waits (at most a few seconds) until FileInstall has installed and started the jars already in
+   * {@code plugins/}, so a one-shot command sees them as surely as a long-running shell does.
+   */
+  static void awaitPlugins(BundleContext context, Path plugins) throws InterruptedException {
+    List<String> jars;
+    try (Stream<Path> files = Files.isDirectory(plugins) ? Files.list(plugins) : Stream.empty()) {
+      jars = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".jar")).toList();
+    } catch (IOException e) {
+      LOG.warn("cannot list {}", plugins, e);
+      return;
+    }
+    long deadline = System.currentTimeMillis() + 5_000;
+    while (System.currentTimeMillis() < deadline) {
+      long settled = jars.stream().filter(jar -> {
+        for (Bundle b : context.getBundles()) {
+          if (b.getLocation().endsWith("/" + jar)) {
+            return b.getState() == Bundle.ACTIVE || b.getState() == Bundle.RESOLVED
+                || b.getHeaders().get(Constants.FRAGMENT_HOST) != null || b.getState() == Bundle.INSTALLED && unresolvable(context, b);
+          }
+        }
+        return false;
+      }).count();
+      if (settled == jars.size()) {
+        return;
+      }
+      Thread.sleep(20);
+    }
+    LOG.warn("plugins in {} not all started after 5 s", plugins);
+  }
+
+  /** An installed bundle that cannot resolve (FileInstall leaves it INSTALLED): nothing to wait for. */
+  private static boolean unresolvable(BundleContext context, Bundle bundle) {
+    org.osgi.framework.wiring.FrameworkWiring wiring = context.getBundle(0).adapt(org.osgi.framework.wiring.FrameworkWiring.class);
+    return !wiring.resolveBundles(List.of(bundle));
   }
 
   /** Finds the runtime's command-line service (waiting for DS) and calls it by reflection. */
