@@ -163,6 +163,36 @@ class DistributionIT {
   }
 
   @Test
+  void auxiliaryRoutersLearnTheSelectionsAndMakeEvaluationCausal() throws Exception {
+    Path spec = write("aux.json", TINY_SPEC.replace("\"tiny\"", "\"aux\"").replace("\"seqLen\": 32}",
+        "\"seqLen\": 32, \"ffn\": {\"name\": \"moma\", \"options\": {\"experts\": {\"text\": 2, \"image\": 2}}}}"));
+    assertEquals(0, MomaProcess.run(Distribution.home(), work, "run", spec.toString()).exit());
+    Path run = work.resolve("runs/aux");
+    Result before = MomaProcess.run(Distribution.home(), work, "eval", run.toString(), "--evaluator", "perplexity",
+        "--options", "{\"documents\": 8}");
+    assertTrue(before.out().contains("causal                       false"), before.out());
+    Result noisyWithoutAux = MomaProcess.run(Distribution.home(), work, "eval", run.toString(), "--evaluator", "perplexity",
+        "--options", "{\"documents\": 8, \"routingNoise\": 0.1}");
+    assertEquals(2, noisyWithoutAux.exit());
+    assertTrue(noisyWithoutAux.err().contains("moma train-aux"), noisyWithoutAux.err());
+
+    Result aux = MomaProcess.run(Distribution.home(), work, "train-aux", run.toString(), "--steps", "40");
+    assertEquals(0, aux.exit(), aux.err());
+    JsonNode report = new ObjectMapper().readTree(run.resolve("aux/report.json").toFile());
+    assertTrue(report.get("bceLast").asDouble() < report.get("bceFirst").asDouble(), report.toString());
+    assertTrue(report.get("layer0.text.accuracy").asDouble() > 0.5, report.toString());
+
+    Result after = MomaProcess.run(Distribution.home(), work, "eval", run.toString(), "--evaluator", "perplexity",
+        "--options", "{\"documents\": 8}");
+    assertTrue(after.out().contains("causal                       true"), after.out());
+    Result noisy = MomaProcess.run(Distribution.home(), work, "eval", run.toString(), "--evaluator", "perplexity",
+        "--options", "{\"documents\": 8, \"routingNoise\": 0.5}");
+    assertEquals(0, noisy.exit(), noisy.err());
+    JsonNode results = new ObjectMapper().readTree(run.resolve("eval/results.json").toFile());
+    assertTrue(results.has("perplexity@noise0.5") && results.get("perplexity@noise0.5").get("routingNoise").asDouble() == 0.5);
+  }
+
+  @Test
   void flopsPrintsTheBreakdown() throws Exception {
     Path spec = write("tiny.json", TINY_SPEC);
     Result r = MomaProcess.run(Distribution.home(), work, "flops", spec.toString());

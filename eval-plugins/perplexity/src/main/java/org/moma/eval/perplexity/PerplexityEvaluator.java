@@ -15,7 +15,8 @@ import org.osgi.service.component.annotations.Component;
 public final class PerplexityEvaluator implements EvaluatorPlugin {
   private static final List<OptionSpec> OPTIONS = List.of(
       OptionSpec.string("split", "valid", "held-out split of the run's dataset"),
-      OptionSpec.integer("documents", 200, "documents scored"));
+      OptionSpec.integer("documents", 200, "documents scored"),
+      OptionSpec.number("routingNoise", 0, "share of causal routing decisions flipped at random (paper 4.6); needs aux routers"));
 
   @Override
   public String name() {
@@ -35,6 +36,22 @@ public final class PerplexityEvaluator implements EvaluatorPlugin {
   @Override
   public EvalResult evaluate(EvalContext context, Options options) {
     String split = options.getString("split");
-    return new EvalResult(name(), Scoring.splitPerplexity(context, split, options.getPositiveInt("documents"), true, split));
+    double noise = options.getDouble("routingNoise");
+    if (noise < 0 || noise > 1) {
+      throw new org.moma.api.SpecException(options.path() + ".routingNoise", "must be in [0, 1], found " + noise);
+    }
+    if (noise > 0 && !context.model().causal()) {
+      throw new org.moma.api.SpecException(options.path() + ".routingNoise",
+          "flipping routing decisions needs causal routing: train auxiliary routers first with 'moma train-aux RUN'");
+    }
+    context.model().setRoutingNoise(noise);
+    try {
+      java.util.Map<String, Object> m = new java.util.LinkedHashMap<>(
+          Scoring.splitPerplexity(context, split, options.getPositiveInt("documents"), true, split));
+      m.put("routingNoise", noise);
+      return new EvalResult(noise > 0 ? name() + "@noise" + noise : name(), m);
+    } finally {
+      context.model().setRoutingNoise(0);
+    }
   }
 }

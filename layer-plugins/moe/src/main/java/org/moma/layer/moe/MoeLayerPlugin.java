@@ -70,6 +70,11 @@ public final class MoeLayerPlugin implements LayerPlugin {
     }
 
     @Override
+    public java.util.Map<String, ExpertGroup> expertGroups() {
+      return java.util.Map.of("moe", group);
+    }
+
+    @Override
     public List<org.moma.api.eval.RoutingStats> lastRouting(int layer) {
       org.moma.api.eval.RoutingStats stats = group.stats(layer, "moe");
       return stats == null ? List.of() : List.of(stats);

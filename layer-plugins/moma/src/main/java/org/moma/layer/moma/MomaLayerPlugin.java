@@ -124,6 +124,15 @@ public final class MomaLayerPlugin implements LayerPlugin {
     }
 
     @Override
+    public Map<String, ExpertGroup> expertGroups() {
+      Map<String, ExpertGroup> all = new LinkedHashMap<>();
+      for (int g = 0; g < groups.size(); g++) {
+        all.put(modalities.get(g).name(), groups.get(g));
+      }
+      return all;
+    }
+
+    @Override
     public List<org.moma.api.eval.RoutingStats> lastRouting(int layer) {
       List<org.moma.api.eval.RoutingStats> all = new ArrayList<>();
       for (int g = 0; g < groups.size(); g++) {

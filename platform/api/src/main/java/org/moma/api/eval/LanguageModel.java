@@ -15,6 +15,14 @@ public interface LanguageModel {
    */
   NDArray logits(NDManager manager, NDArray tokens, NDArray modalities);
 
+  /** Whether routing decisions depend only on each token and its past (auxiliary routers in use). */
+  default boolean causal() {
+    return true;
+  }
+
+  /** Flips a share {@code sigma} of the causal routing decisions at random (paper §4.6); 0 turns it off. */
+  default void setRoutingNoise(double sigma) {}
+
   /** Per-layer routing observations of the last {@link #logits} call (empty for dense models). */
   default java.util.List<RoutingStats> lastRouting() {
     return java.util.List.of();

@@ -18,6 +18,11 @@ public abstract class FeedForwardBlock extends AbstractBlock {
   /** Active forward FLOPs per token of this block (multiply-adds count 2), routing included. */
   public abstract double forwardFlopsPerToken();
 
+  /** The expert groups inside this block by name ({@code moe}, {@code text}, {@code image} …); empty for dense blocks. */
+  public java.util.Map<String, org.moma.api.nn.ExpertGroup> expertGroups() {
+    return java.util.Map.of();
+  }
+
   /** Routing statistics of the last forward, for the routing evaluator; empty for dense blocks. */
   public java.util.List<org.moma.api.eval.RoutingStats> lastRouting(int layer) {
     return java.util.List.of();

@@ -35,6 +35,11 @@ public final class ExpertGroup extends AbstractBlock {
   private final RouterBlock router;
   private Routing lastRouting;
   private long[][] lastCounts; // {perExpert, {tokens, unchosen, multiChosen}} of the last evaluation forward
+  private AuxiliaryRouter auxiliary;
+  private double routingNoise;
+  private boolean recording;
+  private NDArray recordedInput;
+  private NDArray recordedTargets;
 
   /** Sequential execution. */
   public ExpertGroup(int dModel, int hidden, int count, RouterBlock router) {
@@ -85,6 +90,45 @@ public final class ExpertGroup extends AbstractBlock {
     return lastRouting;
   }
 
+  public int count() {
+    return count;
+  }
+
+  /**
+   * Routes causally at evaluation: a token goes to an expert when the auxiliary router's score is
+   * above 0.5, weighted by the main router's score (paper §2.4). Null restores batch top-k.
+   */
+  public void useAuxiliary(AuxiliaryRouter router) {
+    this.auxiliary = count > 1 ? router : null;
+  }
+
+  public boolean causal() {
+    return count == 1 || auxiliary != null;
+  }
+
+  /** Flips each causal routing decision with probability {@code sigma} (paper §4.6), 0 for none. */
+  public void setRoutingNoise(double sigma) {
+    this.routingNoise = sigma;
+  }
+
+  /**
+   * While on, every forward keeps its input {@code [n, d]} and the true selections {@code [n, E]}
+   * (1 where an expert took the token): the training data of the auxiliary router.
+   */
+  public void record(boolean on) {
+    recording = on;
+    recordedInput = null;
+    recordedTargets = null;
+  }
+
+  public NDArray recordedInput() {
+    return recordedInput;
+  }
+
+  public NDArray recordedTargets() {
+    return recordedTargets;
+  }
+
   /** Statistics of the last evaluation forward (null before one, and with a single expert). */
   public org.moma.api.eval.RoutingStats stats(int layer, String group) {
     if (lastCounts == null) {
@@ -128,7 +172,14 @@ public final class ExpertGroup extends AbstractBlock {
       return new NDList(experts.get(0).apply(store, x, training), Tensors.scalar(x, 0));
     }
     Routing routing = router.route(store, x, training);
+    if (!training && auxiliary != null) {
+      routing = causalRouting(store, x, routing.scores());
+    }
     lastRouting = routing;
+    if (recording) {
+      recordedInput = x.stopGradient();
+      recordedTargets = selections(routing, x);
+    }
     if (!training) {
       lastCounts = count(routing, x.getShape().get(0));
     }
@@ -152,6 +203,37 @@ public final class ExpertGroup extends AbstractBlock {
       y = manager.zeros(x.getShape(), x.getDataType());
     }
     return new NDList(y, aux);
+  }
+
+  /** Decisions from the auxiliary router (score > 0.5, optionally flipped at random), gates from the main one. */
+  private Routing causalRouting(ParameterStore store, NDArray x, NDArray mainScores) {
+    NDArray decide = auxiliary.scores(store, x, false).gt(0.5f);
+    if (routingNoise > 0) {
+      NDArray flip = x.getManager().randomUniform(0f, 1f, decide.getShape()).toDevice(x.getDevice(), false).lt((float) routingNoise);
+      decide = decide.logicalXor(flip);
+    }
+    List<NDArray> indices = new ArrayList<>(count);
+    List<NDArray> gates = new ArrayList<>(count);
+    for (int e = 0; e < count; e++) {
+      NDArray index = decide.get(new NDIndex(":, {}", e)).nonzero().reshape(-1).toType(DataType.INT64, false);
+      indices.add(index);
+      gates.add(mainScores.get(new NDIndex(":, {}", e)).get(new NDIndex("{}", index)));
+    }
+    return new Routing(indices, gates, mainScores, null);
+  }
+
+  /** {@code [n, E]} with 1 where the routing gave token t to expert e. */
+  private NDArray selections(Routing routing, NDArray x) {
+    NDManager manager = x.getManager();
+    NDArray targets = manager.zeros(new Shape(x.getShape().get(0), count), x.getDataType()).toDevice(x.getDevice(), false);
+    for (int e = 0; e < count; e++) {
+      NDArray index = routing.tokenIndices().get(e);
+      if (index.size() > 0) {
+        NDArray column = manager.full(new Shape(index.size()), (long) e, DataType.INT64).toDevice(x.getDevice(), false);
+        targets.set(new NDIndex("{}, {}", index, column), 1f);
+      }
+    }
+    return targets;
   }
 
   private static boolean equalCounts(Routing routing) {

@@ -98,7 +98,7 @@ public final class EvalRunner {
 
       @Override
       public boolean causal() {
-        return false; // auxiliary routers do not exist yet: routing uses the batch as in training
+        return trained.causal();
       }
     };
   }

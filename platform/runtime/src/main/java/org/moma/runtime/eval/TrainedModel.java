@@ -44,6 +44,7 @@ public final class TrainedModel implements LanguageModel, AutoCloseable {
   private final EarlyFusionModel model;
   private final NDManager manager;
   private final ParameterStore store;
+  private AuxiliaryRouters auxiliary;
 
   private TrainedModel(Path runDirectory, ExperimentSpec spec, DatasetPlugin dataset, Options datasetOptions,
       DocumentSource train, EarlyFusionModel model, NDManager manager) {
@@ -82,7 +83,14 @@ public final class TrainedModel implements LanguageModel, AutoCloseable {
             + " but the dataset now gives " + train.vocabulary().identity());
       }
       Checkpoints.loadParameters(checkpoint, model, manager);
-      return new TrainedModel(runDirectory, spec, dataset, options, train, model, manager);
+      TrainedModel trained = new TrainedModel(runDirectory, spec, dataset, options, train, model, manager);
+      if (java.nio.file.Files.isRegularFile(AuxiliaryRouters.file(runDirectory))) {
+        AuxiliaryRouters aux = new AuxiliaryRouters(model);
+        aux.load(runDirectory, manager, dims.dModel());
+        aux.attach();
+        trained.auxiliary = aux;
+      }
+      return trained;
     } catch (IOException e) {
       manager.close();
       throw new UncheckedIOException(e.getMessage(), e);
@@ -125,6 +133,45 @@ public final class TrainedModel implements LanguageModel, AutoCloseable {
   @Override
   public NDArray logits(NDManager scope, NDArray tokens, NDArray modalities) {
     return model.forward(store, new NDList(tokens, modalities), false).get(0);
+  }
+
+  /**
+   * Causal when no layer routes over the batch: every expert group has one expert or an auxiliary
+   * router, and no layer uses a depth router (MoD auxiliary routers are not implemented yet).
+   */
+  @Override
+  public boolean causal() {
+    for (TransformerLayer layer : model.layers()) {
+      if (layer.depth() != null) {
+        return false;
+      }
+      for (org.moma.api.nn.ExpertGroup group : layer.feedForward().expertGroups().values()) {
+        if (!group.causal()) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  @Override
+  public void setRoutingNoise(double sigma) {
+    for (TransformerLayer layer : model.layers()) {
+      layer.feedForward().expertGroups().values().forEach(g -> g.setRoutingNoise(sigma));
+    }
+  }
+
+  /** Trains auxiliary routers for this model (main model frozen) and starts using them. */
+  public java.util.Map<String, Object> trainAuxiliaryRouters(int steps, int batchSize, double learningRate,
+      java.util.function.IntConsumer progress) throws IOException {
+    AuxiliaryRouters aux = new AuxiliaryRouters(model);
+    if (aux.isEmpty()) {
+      throw new SpecException("model.ffn", "this model has no routed expert groups: nothing to train");
+    }
+    java.util.Map<String, Object> report = aux.train(this, steps, batchSize, learningRate, progress);
+    aux.attach();
+    auxiliary = aux;
+    return report;
   }
 
   @Override
