@@ -193,6 +193,29 @@ class DistributionIT {
   }
 
   @Test
+  void upcycledRunContinuesTrainingWithTheSeedsFlopsCarriedOver() throws Exception {
+    Path seedSpec = write("seed.json", TINY_SPEC.replace("\"tiny\"", "\"seed\"").replace("\"seqLen\": 32}",
+        "\"seqLen\": 32, \"ffn\": {\"name\": \"moma\"}}"));
+    assertEquals(0, MomaProcess.run(Distribution.home(), work, "run", seedSpec.toString()).exit());
+    Path target = write("up.json", TINY_SPEC.replace("\"tiny\"", "\"up\"").replace("\"seqLen\": 32}",
+        "\"seqLen\": 32, \"ffn\": {\"name\": \"moma\", \"options\": {\"experts\": {\"text\": 2, \"image\": 2},"
+            + " \"router\": {\"name\": \"gumbel\"}}}}"));
+    Result up = MomaProcess.run(Distribution.home(), work, "upcycle", work.resolve("runs/seed").toString(), "--to", target.toString());
+    assertEquals(0, up.exit(), up.err());
+    Result resumed = MomaProcess.run(Distribution.home(), work, "run", "--resume", work.resolve("runs/up").toString());
+    assertEquals(0, resumed.exit(), resumed.err());
+    ObjectMapper json = new ObjectMapper();
+    List<String> seed = Files.readAllLines(work.resolve("runs/seed/metrics.jsonl"));
+    List<String> after = Files.readAllLines(work.resolve("runs/up/metrics.jsonl"));
+    assertEquals(12, after.size());
+    assertTrue(json.readTree(after.get(0)).get("cumulativeFlops").asDouble()
+        > json.readTree(seed.get(11)).get("cumulativeFlops").asDouble());
+    Result again = MomaProcess.run(Distribution.home(), work, "upcycle", work.resolve("runs/seed").toString(), "--to", target.toString());
+    assertEquals(2, again.exit());
+    assertTrue(again.err().contains("already holds a run"), again.err());
+  }
+
+  @Test
   void flopsPrintsTheBreakdown() throws Exception {
     Path spec = write("tiny.json", TINY_SPEC);
     Result r = MomaProcess.run(Distribution.home(), work, "flops", spec.toString());
