@@ -60,6 +60,43 @@ public final class CausalSelfAttention extends AbstractBlock {
   }
 
   /** {@code [T, T]}: 0 where a query may attend, a large negative number at future keys. */
+  /**
+   * Keys and values of the tokens seen so far, {@code [B, H, T, hd]} (rotary already applied), for
+   * generation: new tokens attend to the cache and to each other causally.
+   */
+  public static final class Cache {
+    NDArray keys;
+    NDArray values;
+
+    public long length() {
+      return keys == null ? 0 : keys.getShape().get(2);
+    }
+  }
+
+  /** Attention of new tokens {@code x [B, t, d]} at {@code positions [B, t]}, extending {@code cache}. */
+  public NDArray applyCached(ParameterStore store, NDArray x, NDArray positions, Cache cache) {
+    Shape shape = x.getShape();
+    long b = shape.get(0);
+    long t = shape.get(1);
+    NDArray projected = qkv.forward(store, new NDList(x), false).singletonOrThrow();
+    NDArray split = projected.reshape(b, t, 3, heads, headDim).transpose(2, 0, 3, 1, 4);
+    NDList tables = Rotary.tables(positions, headDim, x.getDataType());
+    NDArray q = Rotary.apply(queryNorm.apply(store, split.get(0)), tables);
+    NDArray k = Rotary.apply(keyNorm.apply(store, split.get(1)), tables);
+    NDArray v = split.get(2);
+    long past = cache.length();
+    cache.keys = past == 0 ? k : cache.keys.concat(k, 2);
+    cache.values = past == 0 ? v : cache.values.concat(v, 2);
+    NDArray scores = Tensors.times(q.matMul(cache.keys.transpose(0, 1, 3, 2)), 1 / Math.sqrt(headDim));
+    // new token i (absolute index past+i) may see keys 0..past+i
+    NDArray rows = x.getManager().arange((int) t).toDevice(x.getDevice(), false).add(past).reshape(t, 1);
+    NDArray cols = x.getManager().arange((int) (past + t)).toDevice(x.getDevice(), false).reshape(1, past + t);
+    scores = scores.add(cols.gt(rows).toType(scores.getDataType(), false).mul(-1e9f));
+    NDArray mixed = scores.softmax(-1).matMul(cache.values);
+    NDArray merged = mixed.transpose(0, 2, 1, 3).reshape(b, t, dModel);
+    return out.forward(store, new NDList(merged), false).singletonOrThrow();
+  }
+
   private static NDArray causalMask(NDManager manager, long t, NDArray like) {
     NDArray index = manager.arange((int) t).toDevice(like.getDevice(), false);
     NDArray future = index.reshape(1, t).gt(index.reshape(t, 1));

@@ -63,6 +63,32 @@ public final class EarlyFusionModel extends AbstractBlock {
     return flops;
   }
 
+  /** One cache per layer, for {@link #forwardCached}. */
+  public List<CausalSelfAttention.Cache> newCaches() {
+    List<CausalSelfAttention.Cache> caches = new java.util.ArrayList<>();
+    layers.forEach(l -> caches.add(new CausalSelfAttention.Cache()));
+    return caches;
+  }
+
+  /**
+   * Logits {@code [B, t, V]} of new tokens {@code [B, t]} given everything already in the caches
+   * (the prompt, then each generated token): the same as a full forward over the whole sequence,
+   * without recomputing the past.
+   */
+  public NDArray forwardCached(ParameterStore store, NDArray tokens, NDArray modality, List<CausalSelfAttention.Cache> caches) {
+    Shape shape = tokens.getShape();
+    long past = caches.get(0).length();
+    NDArray table = store.getValue(embedding, tokens.getDevice(), false);
+    NDArray ids = tokens.toType(DataType.INT64, false);
+    NDArray x = ids.getNDArrayInternal().embedding(ids, table, SparseFormat.DENSE).head();
+    NDArray positions = tokens.getManager().arange((int) shape.get(1)).toDevice(tokens.getDevice(), false)
+        .add(past).reshape(1, shape.get(1)).broadcast(shape);
+    for (int i = 0; i < layers.size(); i++) {
+      x = layers.get(i).applyCached(store, x, positions, modality, caches.get(i)).get(0);
+    }
+    return head.forward(store, new NDList(finalNorm.apply(store, x)), false).head();
+  }
+
   @Override
   protected NDList forwardInternal(
       ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {

@@ -105,6 +105,20 @@ public final class TransformerLayer extends AbstractBlock {
     return new NDList(y, out.get(1));
   }
 
+  /**
+   * Generation step: new tokens {@code x [B, t, d]} attend to the layer's cache, then go through
+   * the feed-forward (which must route causally). Layers with a depth router are not supported yet.
+   */
+  public NDList applyCached(ParameterStore store, NDArray x, NDArray positions, NDArray modality, CausalSelfAttention.Cache cache) {
+    if (depth != null) {
+      throw new IllegalStateException("generation with mixture-of-depths layers needs MoD auxiliary routers, not implemented yet");
+    }
+    NDArray h = x.add(attentionNorm.apply(store, attention.applyCached(store, x, positions, cache)));
+    Shape shape = h.getShape();
+    NDList ffnOut = feedForward.forward(store, new NDList(h.reshape(-1, dModel), modality.reshape(-1)), false);
+    return new NDList(h.add(feedForwardNorm.apply(store, ffnOut.get(0)).reshape(shape)));
+  }
+
   /** Attention and feed-forward over {@code x [B, T', d]} at the given positions. */
   NDList body(ParameterStore store, NDArray x, NDArray positions, NDArray modality, boolean training) {
     NDArray h = x.add(attentionNorm.apply(store, attention.apply(store, x, positions, training)));

@@ -1,0 +1,86 @@
+package org.moma.runtime.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.NormalInitializer;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.moma.api.Options;
+import org.moma.api.model.FeedForwardBlock;
+import org.moma.api.model.LayerContext;
+import org.moma.api.model.LayerPlugin;
+import org.moma.api.model.Modality;
+import org.moma.api.model.ModelDims;
+import org.moma.api.nn.AuxiliaryRouter;
+import org.moma.api.nn.ExpertGroup;
+import org.moma.api.nn.SigmoidRouter;
+import org.moma.layer.dense.DenseLayerPlugin;
+import org.moma.layer.moma.MomaLayerPlugin;
+
+/** Generation with a KV cache gives the logits of a full recomputation, token by token. */
+class KvCacheTest {
+  private static final ModelDims DIMS = new ModelDims(20, 16, 4, 32, 2, 12);
+
+  @Test
+  void denseModel() throws Exception {
+    check(new DenseLayerPlugin(), "{}", false);
+  }
+
+  @Test
+  void modalityAwareExpertsWithAuxiliaryRouters() throws Exception {
+    check(new MomaLayerPlugin(), "{\"experts\": {\"text\": 3, \"image\": 2}}", true);
+  }
+
+  private void check(LayerPlugin plugin, String options, boolean auxiliary) throws Exception {
+    Options o = plugin.parseOptions(new ObjectMapper().readTree(options), "o");
+    List<TransformerLayer> layers = List.of(layer(plugin, o, 0), layer(plugin, o, 1));
+    EarlyFusionModel model = new EarlyFusionModel(DIMS, layers);
+    model.setInitializer(new NormalInitializer(0.5f), Parameter.Type.WEIGHT);
+    Engine.getInstance().setRandomSeed(8);
+    try (NDManager manager = NDManager.newBaseManager()) {
+      Shape shape = new Shape(1, 10);
+      model.initialize(manager, DataType.FLOAT32, shape, shape);
+      if (auxiliary) {
+        for (TransformerLayer layer : layers) {
+          for (ExpertGroup group : layer.feedForward().expertGroups().values()) {
+            AuxiliaryRouter aux = new AuxiliaryRouter(16, group.count());
+            aux.setInitializer(new NormalInitializer(1f), Parameter.Type.WEIGHT);
+            aux.initialize(manager, DataType.FLOAT32, new Shape(1, 16));
+            group.useAuxiliary(aux);
+          }
+        }
+      }
+      int[] tokens = {3, 7, 1, 19, 4, 4, 8, 2, 11, 5};
+      int[] modality = {0, 0, 1, 1, 1, 0, 1, 0, 0, 1};
+      ParameterStore store = new ParameterStore(manager, false);
+      NDArray full = model.forward(store, new NDList(manager.create(tokens, shape), manager.create(modality, shape)), false).head();
+      List<CausalSelfAttention.Cache> caches = model.newCaches();
+      int prompt = 4;
+      NDArray prefill = model.forwardCached(store, manager.create(java.util.Arrays.copyOf(tokens, prompt), new Shape(1, prompt)),
+          manager.create(java.util.Arrays.copyOf(modality, prompt), new Shape(1, prompt)), caches);
+      assertArrayEquals(full.get(new NDIndex(":, :{}, :", prompt)).toFloatArray(), prefill.toFloatArray(), 1e-4f, "prompt");
+      for (int i = prompt; i < tokens.length; i++) {
+        NDArray step = model.forwardCached(store, manager.create(new int[] {tokens[i]}, new Shape(1, 1)),
+            manager.create(new int[] {modality[i]}, new Shape(1, 1)), caches);
+        assertArrayEquals(full.get(new NDIndex(":, {}:{}, :", i, i + 1)).toFloatArray(), step.toFloatArray(), 1e-4f, "token " + i);
+      }
+    }
+  }
+
+  private static TransformerLayer layer(LayerPlugin plugin, Options options, int index) {
+    LayerContext context = new LayerContext(index, DIMS, Modality.STANDARD,
+        (ref, ctx, path) -> new SigmoidRouter(ctx.dModel(), ctx.experts(), 0));
+    FeedForwardBlock ffn = plugin.create(context, options);
+    return new TransformerLayer(16, 4, ffn);
+  }
+}
