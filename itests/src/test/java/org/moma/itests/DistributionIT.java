@@ -176,6 +176,10 @@ class DistributionIT {
     assertEquals(2, noisyWithoutAux.exit());
     assertTrue(noisyWithoutAux.err().contains("moma train-aux"), noisyWithoutAux.err());
 
+    Result cannotGenerate = MomaProcess.run(Distribution.home(), work, "generate", run.toString(), "--prompt", "draw a red circle");
+    assertEquals(2, cannotGenerate.exit());
+    assertTrue(cannotGenerate.err().contains("moma train-aux"), cannotGenerate.err());
+
     Result aux = MomaProcess.run(Distribution.home(), work, "train-aux", run.toString(), "--steps", "40");
     assertEquals(0, aux.exit(), aux.err());
     JsonNode report = new ObjectMapper().readTree(run.resolve("aux/report.json").toFile());
@@ -190,6 +194,12 @@ class DistributionIT {
     assertEquals(0, noisy.exit(), noisy.err());
     JsonNode results = new ObjectMapper().readTree(run.resolve("eval/results.json").toFile());
     assertTrue(results.has("perplexity@noise0.5") && results.get("perplexity@noise0.5").get("routingNoise").asDouble() == 0.5);
+
+    Result generated = MomaProcess.run(Distribution.home(), work, "generate", run.toString(), "--prompt", "draw a red circle",
+        "--prompt", "here is a picture.", "--max-tokens", "90", "--out", work.resolve("gen").toString());
+    assertEquals(0, generated.exit(), generated.err());
+    assertTrue(generated.out().contains("[1] draw a red circle") && generated.out().contains("[2] here is a picture."), generated.out());
+    assertTrue(generated.out().contains("KV cache"), generated.out());
   }
 
   @Test

@@ -93,6 +93,21 @@ public final class MixedModalTokenizer {
     modality.add((byte) m.id());
   }
 
+  /** The image half as an API codec over vocabulary ids. */
+  public org.moma.api.data.ImageCodec imageCodec() {
+    return new org.moma.api.data.ImageCodec() {
+      @Override
+      public int tokensPerImage() {
+        return image.tokensPerImage();
+      }
+
+      @Override
+      public BufferedImage decode(int[] ids) {
+        return decodeImage(ids);
+      }
+    };
+  }
+
   /** The text half as an API tokenizer whose ids are vocabulary ids. */
   public org.moma.api.data.Tokenizer textTokenizer() {
     return new org.moma.api.data.Tokenizer() {

@@ -42,6 +42,11 @@ public final class SegmentedCorpus implements DocumentSource {
   }
 
   @Override
+  public org.moma.api.data.ImageCodec imageCodec() {
+    return tokenizer.imageCodec();
+  }
+
+  @Override
   public List<Modality> modalities() {
     return Modality.STANDARD;
   }

@@ -32,6 +32,11 @@ final class ShapesCorpus implements DocumentSource {
   }
 
   @Override
+  public org.moma.api.data.ImageCodec imageCodec() {
+    return tokenizer.imageCodec();
+  }
+
+  @Override
   public List<Modality> modalities() {
     return Modality.STANDARD;
   }

@@ -24,4 +24,9 @@ public interface DocumentSource {
   default Tokenizer textTokenizer() {
     return null;
   }
+
+  /** The image decoder of this source's vocabulary, or null when it has none. */
+  default ImageCodec imageCodec() {
+    return null;
+  }
 }

@@ -1,0 +1,58 @@
+package org.moma.runtime.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import javax.imageio.ImageIO;
+import org.moma.runtime.eval.Generator;
+import org.moma.runtime.eval.TrainedModel;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code moma generate RUN --prompt …}: mixed-modal sampling with a KV cache; images become PNG files. */
+@Command(name = "generate", mixinStandardHelpOptions = true,
+    description = "Sample text and images from a trained run (needs causal routing: dense, 1t1i, or 'moma train-aux').")
+final class GenerateCommand implements Callable<Integer> {
+  @ParentCommand MomaCommand parent;
+
+  @Parameters(index = "0", paramLabel = "RUN") Path run;
+
+  @Option(names = "--prompt", required = true, description = "prompt text; repeat for several prompts") List<String> prompts;
+
+  @Option(names = "--max-tokens", defaultValue = "120") int maxTokens;
+
+  @Option(names = "--temperature", defaultValue = "0.8") double temperature;
+
+  @Option(names = "--top-p", defaultValue = "0.95") double topP;
+
+  @Option(names = "--seed", defaultValue = "0") long seed;
+
+  @Option(names = "--out", defaultValue = "generated", description = "folder for generated PNGs (default: ${DEFAULT-VALUE})") Path out;
+
+  @Override
+  public Integer call() throws IOException {
+    try (TrainedModel trained = TrainedModel.load(parent.plugins, run, null)) {
+      Generator generator = new Generator(trained);
+      Files.createDirectories(out);
+      for (int p = 0; p < prompts.size(); p++) {
+        long start = System.nanoTime();
+        Generator.Output o = generator.generate(prompts.get(p), maxTokens, temperature, topP, seed + p);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        parent.out.printf(Locale.ROOT, "[%d] %s%n", p + 1, o.text().strip());
+        for (int i = 0; i < o.images().size(); i++) {
+          Path png = out.resolve(String.format(Locale.ROOT, "prompt%d-image%d.png", p + 1, i + 1));
+          ImageIO.write(o.images().get(i), "png", png.toFile());
+          parent.out.printf(Locale.ROOT, "    image %d -> %s%n", i + 1, png);
+        }
+        parent.out.printf(Locale.ROOT, "    %d tokens in %.2f s (%.0f tokens/s, KV cache)%n", o.tokens(), seconds, o.tokens() / seconds);
+      }
+      parent.out.flush();
+    }
+    return 0;
+  }
+}
