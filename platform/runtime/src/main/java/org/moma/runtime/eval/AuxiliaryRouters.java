@@ -45,12 +45,18 @@ import org.moma.runtime.train.AdamW;
 public final class AuxiliaryRouters extends AbstractBlock {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final Map<String, ExpertGroup> groups = new LinkedHashMap<>();
+  private final Map<String, TransformerLayer> depthLayers = new LinkedHashMap<>();
   private final Map<String, AuxiliaryRouter> routers = new LinkedHashMap<>();
 
   AuxiliaryRouters(EarlyFusionModel model) {
     super((byte) 1);
     List<TransformerLayer> layers = model.layers();
     for (int i = 0; i < layers.size(); i++) {
+      if (layers.get(i).depth() != null) {
+        String name = "layer" + i + ".depth";
+        depthLayers.put(name, layers.get(i));
+        routers.put(name, addChildBlock(name.replace('.', '_'), new AuxiliaryRouter(model.dims().dModel(), 1)));
+      }
       for (Map.Entry<String, ExpertGroup> e : layers.get(i).feedForward().expertGroups().entrySet()) {
         if (e.getValue().count() > 1) {
           String name = "layer" + i + "." + e.getKey();
@@ -70,11 +76,33 @@ public final class AuxiliaryRouters extends AbstractBlock {
   }
 
   void attach() {
-    routers.forEach((name, router) -> groups.get(name).useAuxiliary(router));
+    routers.forEach((name, router) -> {
+      if (depthLayers.containsKey(name)) {
+        depthLayers.get(name).useDepthAuxiliary(router);
+      } else {
+        groups.get(name).useAuxiliary(router);
+      }
+    });
   }
 
   void detach() {
     groups.values().forEach(g -> g.useAuxiliary(null));
+    depthLayers.values().forEach(l -> l.useDepthAuxiliary(null));
+  }
+
+  private void record(boolean on) {
+    groups.values().forEach(g -> g.record(on));
+    depthLayers.values().forEach(l -> l.recordDepth(on));
+  }
+
+  /** The recorded router input and true selections of a router's group or MoD layer. */
+  private NDArray[] recorded(String name) {
+    if (depthLayers.containsKey(name)) {
+      TransformerLayer l = depthLayers.get(name);
+      return new NDArray[] {l.recordedDepthInput(), l.recordedDepthTargets()};
+    }
+    ExpertGroup g = groups.get(name);
+    return new NDArray[] {g.recordedInput(), g.recordedTargets()};
   }
 
   void load(Path run, NDManager manager, int dModel) throws IOException {
@@ -104,7 +132,7 @@ public final class AuxiliaryRouters extends AbstractBlock {
     double firstLoss = Double.NaN;
     double lastLoss = Double.NaN;
     detach();
-    groups.values().forEach(g -> g.record(true));
+    record(true);
     try {
       for (int step = 0; step < steps; step++) {
         try (NDManager scope = manager.newSubManager()) {
@@ -113,8 +141,8 @@ public final class AuxiliaryRouters extends AbstractBlock {
           try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
             NDArray total = null;
             for (Map.Entry<String, AuxiliaryRouter> e : routers.entrySet()) {
-              ExpertGroup group = groups.get(e.getKey());
-              NDArray bce = binaryCrossEntropy(e.getValue().scores(store, group.recordedInput(), true), group.recordedTargets());
+              NDArray[] data = recorded(e.getKey());
+              NDArray bce = binaryCrossEntropy(e.getValue().scores(store, data[0], true), data[1]);
               total = total == null ? bce : total.add(bce);
             }
             loss = total.getFloat() / routers.size();
@@ -135,21 +163,22 @@ public final class AuxiliaryRouters extends AbstractBlock {
       JSON.writerWithDefaultPrettyPrinter().writeValue(trained.runDirectory().resolve("aux/report.json").toFile(), report);
       return report;
     } finally {
-      groups.values().forEach(g -> g.record(false));
+      record(false);
     }
   }
 
   /** Precision, recall and accuracy of the routers' decisions (score > 0.5) against batch top-k, held out. */
   private Map<String, Object> measure(TrainedModel trained, ParameterStore store, int batchSize) {
     Map<String, long[]> counts = new LinkedHashMap<>(); // tp, fp, fn, tn
+    record(true);
     SequencePacker packer = new SequencePacker(trained.split("valid"), trained.model().dims().seqLen());
     for (int b = 0; b < 4; b++) {
       try (NDManager scope = trained.manager().newSubManager()) {
         forward(trained.model(), store, packer.next(batchSize), scope, true);
         for (Map.Entry<String, AuxiliaryRouter> e : routers.entrySet()) {
-          ExpertGroup group = groups.get(e.getKey());
-          boolean[] predicted = toBooleans(e.getValue().scores(store, group.recordedInput(), false).gt(0.5f));
-          boolean[] actual = toBooleans(group.recordedTargets().gt(0.5f));
+          NDArray[] data = recorded(e.getKey());
+          boolean[] predicted = toBooleans(e.getValue().scores(store, data[0], false).gt(0.5f));
+          boolean[] actual = toBooleans(data[1].gt(0.5f));
           long[] c = counts.computeIfAbsent(e.getKey(), k -> new long[4]);
           for (int i = 0; i < actual.length; i++) {
             c[predicted[i] ? (actual[i] ? 0 : 1) : (actual[i] ? 2 : 3)]++;

@@ -137,12 +137,12 @@ public final class TrainedModel implements LanguageModel, AutoCloseable {
 
   /**
    * Causal when no layer routes over the batch: every expert group has one expert or an auxiliary
-   * router, and no layer uses a depth router (MoD auxiliary routers are not implemented yet).
+   * router, and every mixture-of-depths layer has its auxiliary router.
    */
   @Override
   public boolean causal() {
     for (TransformerLayer layer : model.layers()) {
-      if (layer.depth() != null) {
+      if (!layer.causalDepth()) {
         return false;
       }
       for (org.moma.api.nn.ExpertGroup group : layer.feedForward().expertGroups().values()) {
@@ -158,6 +158,7 @@ public final class TrainedModel implements LanguageModel, AutoCloseable {
   public void setRoutingNoise(double sigma) {
     for (TransformerLayer layer : model.layers()) {
       layer.feedForward().expertGroups().values().forEach(g -> g.setRoutingNoise(sigma));
+      layer.setDepthNoise(sigma);
     }
   }
 

@@ -42,6 +42,14 @@ public final class CausalSelfAttention extends AbstractBlock {
   }
 
   public NDArray apply(ParameterStore store, NDArray x, NDArray positions, boolean training) {
+    return apply(store, x, positions, null, training);
+  }
+
+  /**
+   * @param keyMask {@code [B, T]}, true where a token may be attended to (null: all tokens); used
+   *     by causal mixture-of-depths, where a layer's tokens attend only among those it processes
+   */
+  public NDArray apply(ParameterStore store, NDArray x, NDArray positions, NDArray keyMask, boolean training) {
     Shape shape = x.getShape();
     long b = shape.get(0);
     long t = shape.get(1);
@@ -54,6 +62,10 @@ public final class CausalSelfAttention extends AbstractBlock {
     NDArray v = split.get(2);
     NDArray scores = Tensors.times(q.matMul(k.transpose(0, 1, 3, 2)), 1 / Math.sqrt(headDim));
     scores = scores.add(causalMask(x.getManager(), t, x));
+    if (keyMask != null) {
+      NDArray blocked = keyMask.logicalNot().toType(scores.getDataType(), false).mul(-1e9f);
+      scores = scores.add(blocked.reshape(b, 1, 1, t));
+    }
     NDArray mixed = scores.softmax(-1).matMul(v); // [B, H, T, hd]
     NDArray merged = mixed.transpose(0, 2, 1, 3).reshape(b, t, dModel);
     return out.forward(store, new NDList(merged), training).singletonOrThrow();
@@ -67,6 +79,8 @@ public final class CausalSelfAttention extends AbstractBlock {
   public static final class Cache {
     NDArray keys;
     NDArray values;
+    /** Tokens of the sequence so far, processed by this layer or not (mixture-of-depths skips some). */
+    long seen;
 
     public long length() {
       return keys == null ? 0 : keys.getShape().get(2);

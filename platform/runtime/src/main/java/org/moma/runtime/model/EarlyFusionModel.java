@@ -77,7 +77,7 @@ public final class EarlyFusionModel extends AbstractBlock {
    */
   public NDArray forwardCached(ParameterStore store, NDArray tokens, NDArray modality, List<CausalSelfAttention.Cache> caches) {
     Shape shape = tokens.getShape();
-    long past = caches.get(0).length();
+    long past = caches.get(0).seen; // positions count every token, also those a MoD layer skipped
     NDArray table = store.getValue(embedding, tokens.getDevice(), false);
     NDArray ids = tokens.toType(DataType.INT64, false);
     NDArray x = ids.getNDArrayInternal().embedding(ids, table, SparseFormat.DENSE).head();
@@ -86,6 +86,7 @@ public final class EarlyFusionModel extends AbstractBlock {
     for (int i = 0; i < layers.size(); i++) {
       x = layers.get(i).applyCached(store, x, positions, modality, caches.get(i)).get(0);
     }
+    caches.forEach(c -> c.seen += shape.get(1));
     return head.forward(store, new NDList(finalNorm.apply(store, x)), false).head();
   }
 

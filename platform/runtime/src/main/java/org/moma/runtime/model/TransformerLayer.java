@@ -34,6 +34,11 @@ public final class TransformerLayer extends AbstractBlock {
   private final RmsNorm feedForwardNorm;
   private final DepthRouterBlock depth;
   private long[] lastDepth; // {tokens seen, tokens processed} of the last forward
+  private org.moma.api.nn.AuxiliaryRouter depthAuxiliary;
+  private double depthNoise;
+  private boolean recordingDepth;
+  private NDArray recordedDepthInput;
+  private NDArray recordedDepthTargets;
 
   public TransformerLayer(int dModel, int heads, FeedForwardBlock feedForward) {
     this(dModel, heads, feedForward, null);
@@ -51,6 +56,44 @@ public final class TransformerLayer extends AbstractBlock {
 
   public DepthRouterBlock depth() {
     return depth;
+  }
+
+  /** Decides causally which tokens pass this MoD layer at evaluation (score > 0.5); null restores top-k. */
+  public void useDepthAuxiliary(org.moma.api.nn.AuxiliaryRouter router) {
+    this.depthAuxiliary = depth == null ? null : router;
+  }
+
+  public boolean causalDepth() {
+    return depth == null || depthAuxiliary != null;
+  }
+
+  public void setDepthNoise(double sigma) {
+    this.depthNoise = sigma;
+  }
+
+  /** While on, forwards keep the depth router's input {@code [B·T, d]} and true selections {@code [B·T, 1]}. */
+  public void recordDepth(boolean on) {
+    recordingDepth = on;
+    recordedDepthInput = null;
+    recordedDepthTargets = null;
+  }
+
+  public NDArray recordedDepthInput() {
+    return recordedDepthInput;
+  }
+
+  public NDArray recordedDepthTargets() {
+    return recordedDepthTargets;
+  }
+
+  /** Which tokens {@code [B, T]} pass this layer causally: auxiliary score above 0.5, optionally flipped. */
+  private NDArray causalSelection(ParameterStore store, NDArray x) {
+    Shape shape = x.getShape();
+    NDArray decide = depthAuxiliary.scores(store, x.reshape(-1, dModel), false).reshape(shape.get(0), shape.get(1)).gt(0.5f);
+    if (depthNoise > 0) {
+      decide = decide.logicalXor(x.getManager().randomUniform(0f, 1f, decide.getShape()).toDevice(x.getDevice(), false).lt((float) depthNoise));
+    }
+    return decide;
   }
 
   /** Routing statistics of the last forward: the feed-forward's and, with MoD, the depth router's. */
@@ -93,9 +136,25 @@ public final class TransformerLayer extends AbstractBlock {
     long b = x.getShape().get(0);
     long t = x.getShape().get(1);
     DepthSelection selection = depth.select(store, x, training);
+    if (!training && depthAuxiliary != null) {
+      // causal: each token's own decision; the layer runs among the chosen tokens (key mask), the rest skip it
+      NDArray chosenMask = causalSelection(store, x);
+      NDList out = body(store, x, positions, modality, chosenMask, training);
+      NDArray update = out.get(0).sub(x).mul(selection.scores().mul(chosenMask.toType(x.getDataType(), false)).expandDims(-1));
+      lastDepth = new long[] {b * t, chosenMask.toType(ai.djl.ndarray.types.DataType.INT64, false).sum().getLong()};
+      return new NDList(x.add(update), out.get(1));
+    }
     NDArray chosen = selection.positions();
     long k = chosen.getShape().get(1);
     lastDepth = new long[] {b * t, b * k};
+    if (recordingDepth) {
+      recordedDepthInput = x.reshape(-1, dModel).stopGradient();
+      NDArray targets = x.getManager().zeros(new Shape(b, t), x.getDataType());
+      NDArray rowsIdx = x.getManager().arange((int) b).toType(ai.djl.ndarray.types.DataType.INT64, false)
+          .reshape(b, 1).broadcast(new Shape(b, k)).reshape(-1);
+      targets.set(new ai.djl.ndarray.index.NDIndex("{}, {}", rowsIdx, chosen.reshape(-1)), 1f);
+      recordedDepthTargets = targets.reshape(-1, 1);
+    }
     NDArray rows = chosen.expandDims(-1).broadcast(new Shape(b, k, dModel));
     NDArray selected = x.gather(rows, 1);
     NDList out = body(store, selected, positions.gather(chosen, 1),
@@ -111,17 +170,43 @@ public final class TransformerLayer extends AbstractBlock {
    */
   public NDList applyCached(ParameterStore store, NDArray x, NDArray positions, NDArray modality, CausalSelfAttention.Cache cache) {
     if (depth != null) {
-      throw new IllegalStateException("generation with mixture-of-depths layers needs MoD auxiliary routers, not implemented yet");
+      if (depthAuxiliary == null) {
+        throw new IllegalStateException("generation through a mixture-of-depths layer needs its auxiliary router ('moma train-aux')");
+      }
+      // only the tokens this layer processes enter its cache; the others skip it unchanged
+      NDArray chosen = causalSelection(store, x).reshape(-1).nonzero().reshape(-1).toType(ai.djl.ndarray.types.DataType.INT64, false);
+      if (chosen.size() == 0) {
+        return new NDList(x);
+      }
+      if (x.getShape().get(0) != 1) {
+        throw new IllegalStateException("cached generation through MoD layers runs one sequence at a time");
+      }
+      ai.djl.ndarray.index.NDIndex pick = new ai.djl.ndarray.index.NDIndex(":, {}", chosen);
+      NDArray xs = x.get(pick);
+      NDArray weights = depth.select(store, x, false).scores().get(pick);
+      NDArray out = denseCached(store, xs, positions.get(pick), modality.reshape(1, -1).get(pick), cache);
+      NDArray update = out.sub(xs).mul(weights.expandDims(-1));
+      NDArray y = x.duplicate();
+      y.set(pick, xs.add(update));
+      return new NDList(y);
     }
+    return new NDList(denseCached(store, x, positions, modality, cache));
+  }
+
+  private NDArray denseCached(ParameterStore store, NDArray x, NDArray positions, NDArray modality, CausalSelfAttention.Cache cache) {
     NDArray h = x.add(attentionNorm.apply(store, attention.applyCached(store, x, positions, cache)));
     Shape shape = h.getShape();
     NDList ffnOut = feedForward.forward(store, new NDList(h.reshape(-1, dModel), modality.reshape(-1)), false);
-    return new NDList(h.add(feedForwardNorm.apply(store, ffnOut.get(0)).reshape(shape)));
+    return h.add(feedForwardNorm.apply(store, ffnOut.get(0)).reshape(shape));
   }
 
   /** Attention and feed-forward over {@code x [B, T', d]} at the given positions. */
   NDList body(ParameterStore store, NDArray x, NDArray positions, NDArray modality, boolean training) {
-    NDArray h = x.add(attentionNorm.apply(store, attention.apply(store, x, positions, training)));
+    return body(store, x, positions, modality, null, training);
+  }
+
+  private NDList body(ParameterStore store, NDArray x, NDArray positions, NDArray modality, NDArray keyMask, boolean training) {
+    NDArray h = x.add(attentionNorm.apply(store, attention.apply(store, x, positions, keyMask, training)));
     Shape shape = h.getShape();
     NDArray flat = h.reshape(-1, dModel);
     NDList ffnOut = feedForward.forward(store, new NDList(flat, modality), training);

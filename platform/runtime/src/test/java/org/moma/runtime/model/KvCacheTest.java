@@ -41,15 +41,36 @@ class KvCacheTest {
     check(new MomaLayerPlugin(), "{\"experts\": {\"text\": 3, \"image\": 2}}", true);
   }
 
+  @Test
+  void mixtureOfDepthsWithAuxiliaryRoutersCachesOnlyTheTokensEachLayerProcesses() throws Exception {
+    check(new DenseLayerPlugin(), "{}", false, true);
+  }
+
   private void check(LayerPlugin plugin, String options, boolean auxiliary) throws Exception {
+    check(plugin, options, auxiliary, false);
+  }
+
+  private void check(LayerPlugin plugin, String options, boolean auxiliary, boolean depth) throws Exception {
     Options o = plugin.parseOptions(new ObjectMapper().readTree(options), "o");
-    List<TransformerLayer> layers = List.of(layer(plugin, o, 0), layer(plugin, o, 1));
+    List<TransformerLayer> layers = depth
+        ? List.of(depthLayer(plugin, o, 0), layer(plugin, o, 1), depthLayer(plugin, o, 2))
+        : List.of(layer(plugin, o, 0), layer(plugin, o, 1));
     EarlyFusionModel model = new EarlyFusionModel(DIMS, layers);
     model.setInitializer(new NormalInitializer(0.5f), Parameter.Type.WEIGHT);
     Engine.getInstance().setRandomSeed(8);
     try (NDManager manager = NDManager.newBaseManager()) {
       Shape shape = new Shape(1, 10);
       model.initialize(manager, DataType.FLOAT32, shape, shape);
+      if (depth) {
+        for (TransformerLayer layer : layers) {
+          if (layer.depth() != null) {
+            AuxiliaryRouter aux = new AuxiliaryRouter(16, 1);
+            aux.setInitializer(new NormalInitializer(1f), Parameter.Type.WEIGHT);
+            aux.initialize(manager, DataType.FLOAT32, new Shape(1, 16));
+            layer.useDepthAuxiliary(aux);
+          }
+        }
+      }
       if (auxiliary) {
         for (TransformerLayer layer : layers) {
           for (ExpertGroup group : layer.feedForward().expertGroups().values()) {
@@ -75,6 +96,12 @@ class KvCacheTest {
         assertArrayEquals(full.get(new NDIndex(":, {}:{}, :", i, i + 1)).toFloatArray(), step.toFloatArray(), 1e-4f, "token " + i);
       }
     }
+  }
+
+  private static TransformerLayer depthLayer(LayerPlugin plugin, Options options, int index) {
+    org.moma.layer.mod.ModDepthPlugin mod = new org.moma.layer.mod.ModDepthPlugin();
+    LayerContext context = new LayerContext(index, DIMS, Modality.STANDARD, null);
+    return new TransformerLayer(16, 4, plugin.create(context, options), mod.create(context, Options.defaults(mod.options())));
   }
 
   private static TransformerLayer layer(LayerPlugin plugin, Options options, int index) {
