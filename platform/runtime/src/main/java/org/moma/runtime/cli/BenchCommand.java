@@ -34,7 +34,7 @@ import picocli.CommandLine.ParentCommand;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks: data (tokenizer and loader vs a training step), train (tokens/s, FLOP/s, MFU), experts (MoE overhead).",
-    subcommands = {BenchCommand.Data.class, BenchCommand.Train.class, BenchExperts.class})
+    subcommands = {BenchCommand.Data.class, BenchCommand.Train.class, BenchExperts.class, BenchCommand.Generate.class})
 final class BenchCommand implements Callable<Integer> {
   @ParentCommand MomaCommand parent;
 
@@ -140,6 +140,37 @@ final class BenchCommand implements Callable<Integer> {
       }
       out.println("  (matrix multiply measured again after the runs: "
           + String.format(Locale.ROOT, "%.1f", matmulFlops(parent, 512, 30) / 1e9) + " GFLOP/s)");
+      out.flush();
+      return 0;
+    }
+  }
+
+  @Command(name = "generate", mixinStandardHelpOptions = true,
+      description = "Generation tokens/s of trained runs with and without the KV cache, side by side.")
+  static final class Generate implements Callable<Integer> {
+    @ParentCommand BenchCommand bench;
+
+    @Parameters(arity = "1..*", paramLabel = "RUN") List<Path> runs;
+
+    @Option(names = "--tokens", defaultValue = "100") int tokens;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = bench.parent.out;
+      out.printf(Locale.ROOT, "  %-22s %16s %16s %8s%n", "run", "cached tok/s", "recompute tok/s", "ratio");
+      for (Path run : runs) {
+        try (org.moma.runtime.eval.TrainedModel trained = org.moma.runtime.eval.TrainedModel.load(bench.parent.plugins, run, null)) {
+          org.moma.runtime.eval.Generator generator = new org.moma.runtime.eval.Generator(trained);
+          generator.generate("draw a red circle", 20, 1.0, 1.0, 0, true); // warm-up
+          double[] rates = new double[2];
+          for (int c = 0; c < 2; c++) {
+            long start = System.nanoTime();
+            org.moma.runtime.eval.Generator.Output o = generator.generate("draw a red circle", tokens, 1.0, 1.0, 1, c == 0);
+            rates[c] = o.tokens() / ((System.nanoTime() - start) / 1e9);
+          }
+          out.printf(Locale.ROOT, "  %-22s %16.0f %16.0f %7.1fx%n", trained.spec().name(), rates[0], rates[1], rates[0] / rates[1]);
+        }
+      }
       out.flush();
       return 0;
     }

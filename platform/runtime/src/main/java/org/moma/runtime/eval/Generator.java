@@ -46,9 +46,18 @@ public final class Generator {
   }
 
   public Output generate(String prompt, int maxTokens, double temperature, double topP, long seed) {
+    return generate(prompt, maxTokens, temperature, topP, seed, true);
+  }
+
+  /**
+   * @param cached extend a KV cache by one token per step, or (for comparison) recompute the whole
+   *     sequence at every step
+   */
+  public Output generate(String prompt, int maxTokens, double temperature, double topP, long seed, boolean cached) {
     SplittableRandom random = new SplittableRandom(seed);
     ParameterStore store = new ParameterStore(model.manager(), false);
-    List<CausalSelfAttention.Cache> caches = model.model().newCaches();
+    List<CausalSelfAttention.Cache> caches = cached ? model.model().newCaches() : null;
+    List<int[]> sequence = new ArrayList<>(); // {token, modality} of everything so far, without a cache
     int[] promptIds = text.encode(prompt);
     if (promptIds.length == 0) {
       throw new IllegalArgumentException("empty prompt");
@@ -58,7 +67,7 @@ public final class Generator {
     StringBuilder shown = new StringBuilder(prompt);
     int context = model.dims().seqLen();
     try (NDManager scope = model.manager().newSubManager()) {
-      NDArray logits = step(store, scope, promptIds, new int[promptIds.length], caches);
+      NDArray logits = step(store, scope, promptIds, new int[promptIds.length], caches, sequence);
       int imageLeft = -1; // -1: in text; n > 0: n image codes to draw; 0: end-of-image next
       List<Integer> grid = new ArrayList<>();
       for (int n = 0; n < maxTokens && promptIds.length + n < context; n++) {
@@ -88,17 +97,27 @@ public final class Generator {
         } else {
           shown.append(text.decode(new int[] {next}));
         }
-        logits = step(store, scope, new int[] {next}, new int[] {modality}, caches);
+        logits = step(store, scope, new int[] {next}, new int[] {modality}, caches, sequence);
       }
     }
     return new Output(shown.toString(), decoded, generated.size());
   }
 
-  private NDArray step(ParameterStore store, NDManager scope, int[] ids, int[] modality, List<CausalSelfAttention.Cache> caches) {
+  private NDArray step(ParameterStore store, NDManager scope, int[] ids, int[] modality,
+      List<CausalSelfAttention.Cache> caches, List<int[]> sequence) {
+    if (caches == null) {
+      for (int i = 0; i < ids.length; i++) {
+        sequence.add(new int[] {ids[i], modality[i]});
+      }
+      ids = sequence.stream().mapToInt(p -> p[0]).toArray();
+      modality = sequence.stream().mapToInt(p -> p[1]).toArray();
+    }
     Shape shape = new Shape(1, ids.length);
     NDArray t = scope.create(ids, shape).duplicate();
     NDArray m = scope.create(modality, shape).duplicate();
-    return model.model().forwardCached(store, t, m, caches).get(0);
+    return caches == null
+        ? model.logits(scope, t, m).get(0)
+        : model.model().forwardCached(store, t, m, caches).get(0);
   }
 
   /** Temperature and nucleus (top-p) sampling; inside an image only image codes, outside none. */
