@@ -2,26 +2,22 @@ package org.moma.data.corpus;
 
 import java.util.List;
 import java.util.function.LongFunction;
-import org.moma.api.data.DocumentSource;
 import org.moma.api.data.TokenizedDocument;
-import org.moma.api.data.Vocabulary;
-import org.moma.api.model.Modality;
 
 /**
  * A finite corpus of interleaved documents read from files, tokenized when first asked for.
  * {@code valid} holds every {@code validEvery}-th document, {@code train} the others.
  */
-public final class SegmentedCorpus implements DocumentSource {
+public final class SegmentedCorpus extends TokenizedCorpus {
   /** A document by index: its segments and which of them an evaluator scores. */
   public record Entry(List<Segment> segments, int scoredSegment) {}
 
   private final long[] indices;
   private final LongFunction<Entry> documents;
-  private final MixedModalTokenizer tokenizer;
 
   public SegmentedCorpus(long total, String split, int validEvery, LongFunction<Entry> documents, MixedModalTokenizer tokenizer) {
+    super(tokenizer);
     this.documents = documents;
-    this.tokenizer = tokenizer;
     boolean valid = split.equals("valid");
     if (!valid && !split.equals("train")) {
       throw new org.moma.api.SpecException("data", "file corpora have the splits train and valid, not '" + split + "'");
@@ -29,26 +25,6 @@ public final class SegmentedCorpus implements DocumentSource {
     indices = java.util.stream.LongStream.range(0, total)
         .filter(i -> (i % validEvery == validEvery - 1) == valid)
         .toArray();
-  }
-
-  @Override
-  public Vocabulary vocabulary() {
-    return tokenizer.vocabulary();
-  }
-
-  @Override
-  public org.moma.api.data.Tokenizer textTokenizer() {
-    return tokenizer.textTokenizer();
-  }
-
-  @Override
-  public org.moma.api.data.ImageCodec imageCodec() {
-    return tokenizer.imageCodec();
-  }
-
-  @Override
-  public List<Modality> modalities() {
-    return Modality.STANDARD;
   }
 
   @Override

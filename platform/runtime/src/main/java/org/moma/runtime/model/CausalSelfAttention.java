@@ -50,16 +50,12 @@ public final class CausalSelfAttention extends AbstractBlock {
    *     by causal mixture-of-depths, where a layer's tokens attend only among those it processes
    */
   public NDArray apply(ParameterStore store, NDArray x, NDArray positions, NDArray keyMask, boolean training) {
-    Shape shape = x.getShape();
-    long b = shape.get(0);
-    long t = shape.get(1);
-    NDArray projected = qkv.forward(store, new NDList(x), training).singletonOrThrow();
-    // [B, T, 3, H, hd] -> [3, B, H, T, hd]
-    NDArray split = projected.reshape(b, t, 3, heads, headDim).transpose(2, 0, 3, 1, 4);
-    NDList tables = Rotary.tables(positions, headDim, x.getDataType());
-    NDArray q = Rotary.apply(queryNorm.apply(store, split.get(0)), tables);
-    NDArray k = Rotary.apply(keyNorm.apply(store, split.get(1)), tables);
-    NDArray v = split.get(2);
+    long b = x.getShape().get(0);
+    long t = x.getShape().get(1);
+    NDList qkvHeads = project(store, x, positions, training);
+    NDArray q = qkvHeads.get(0);
+    NDArray k = qkvHeads.get(1);
+    NDArray v = qkvHeads.get(2);
     NDArray scores = Tensors.times(q.matMul(k.transpose(0, 1, 3, 2)), 1 / Math.sqrt(headDim));
     scores = scores.add(causalMask(x.getManager(), t, x));
     if (keyMask != null) {
@@ -89,15 +85,12 @@ public final class CausalSelfAttention extends AbstractBlock {
 
   /** Attention of new tokens {@code x [B, t, d]} at {@code positions [B, t]}, extending {@code cache}. */
   public NDArray applyCached(ParameterStore store, NDArray x, NDArray positions, Cache cache) {
-    Shape shape = x.getShape();
-    long b = shape.get(0);
-    long t = shape.get(1);
-    NDArray projected = qkv.forward(store, new NDList(x), false).singletonOrThrow();
-    NDArray split = projected.reshape(b, t, 3, heads, headDim).transpose(2, 0, 3, 1, 4);
-    NDList tables = Rotary.tables(positions, headDim, x.getDataType());
-    NDArray q = Rotary.apply(queryNorm.apply(store, split.get(0)), tables);
-    NDArray k = Rotary.apply(keyNorm.apply(store, split.get(1)), tables);
-    NDArray v = split.get(2);
+    long b = x.getShape().get(0);
+    long t = x.getShape().get(1);
+    NDList qkvHeads = project(store, x, positions, false);
+    NDArray q = qkvHeads.get(0);
+    NDArray k = qkvHeads.get(1);
+    NDArray v = qkvHeads.get(2);
     long past = cache.length();
     cache.keys = past == 0 ? k : cache.keys.concat(k, 2);
     cache.values = past == 0 ? v : cache.values.concat(v, 2);
@@ -109,6 +102,18 @@ public final class CausalSelfAttention extends AbstractBlock {
     NDArray mixed = scores.softmax(-1).matMul(cache.values);
     NDArray merged = mixed.transpose(0, 2, 1, 3).reshape(b, t, dModel);
     return out.forward(store, new NDList(merged), false).singletonOrThrow();
+  }
+
+  /** Queries, keys (both normalised and rotated) and values, each {@code [B, H, T, hd]}. */
+  private NDList project(ParameterStore store, NDArray x, NDArray positions, boolean training) {
+    long b = x.getShape().get(0);
+    long t = x.getShape().get(1);
+    NDArray projected = qkv.forward(store, new NDList(x), training).singletonOrThrow();
+    // [B, T, 3, H, hd] -> [3, B, H, T, hd]
+    NDArray split = projected.reshape(b, t, 3, heads, headDim).transpose(2, 0, 3, 1, 4);
+    NDList tables = Rotary.tables(positions, headDim, x.getDataType());
+    return new NDList(Rotary.apply(queryNorm.apply(store, split.get(0)), tables),
+        Rotary.apply(keyNorm.apply(store, split.get(1)), tables), split.get(2));
   }
 
   private static NDArray causalMask(NDManager manager, long t, NDArray like) {
