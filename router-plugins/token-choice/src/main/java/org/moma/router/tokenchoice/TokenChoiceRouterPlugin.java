@@ -1,23 +1,20 @@
 package org.moma.router.tokenchoice;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import java.util.ArrayList;
 import java.util.List;
 import org.moma.api.MomaPlugin;
 import org.moma.api.OptionSpec;
 import org.moma.api.Options;
 import org.moma.api.SpecException;
-import org.moma.api.model.RouterBlock;
 import org.moma.api.model.RouterContext;
 import org.moma.api.model.RouterPlugin;
 import org.moma.api.model.Routing;
+import ai.djl.ndarray.NDList;
+import org.moma.api.model.RouterBlock;
+import org.moma.api.nn.GatedRouter;
 import org.moma.api.nn.Tensors;
 import org.osgi.service.component.annotations.Component;
 
@@ -66,24 +63,20 @@ public final class TokenChoiceRouterPlugin implements RouterPlugin {
   }
 
   /** The router block: softmax gate, top-k per token, capacity per expert, balancing loss. */
-  static final class TokenChoiceRouter extends RouterBlock {
-    private final int dModel;
+  static final class TokenChoiceRouter extends GatedRouter {
     private final int experts;
     private final int k;
     private final double capacityFactor;
     private final double balance;
     private final boolean normalize;
-    private final Linear gate;
 
     TokenChoiceRouter(int dModel, int experts, int k, double capacityFactor, double balance, boolean normalize) {
-      super((byte) 1);
-      this.dModel = dModel;
+      super(dModel, experts);
       this.experts = experts;
       this.k = k;
       this.capacityFactor = capacityFactor;
       this.balance = balance;
       this.normalize = normalize;
-      gate = addChildBlock("w_g", Linear.builder().setUnits(experts).optBias(false).build());
     }
 
     static int capacity(long tokens, int experts, int k, double factor) {
@@ -93,7 +86,7 @@ public final class TokenChoiceRouterPlugin implements RouterPlugin {
     @Override
     public Routing route(ParameterStore store, NDArray tokens, boolean training) {
       long n = tokens.getShape().get(0);
-      NDArray probs = gate.forward(store, new NDList(tokens), training).singletonOrThrow().softmax(-1);
+      NDArray probs = logits(store, tokens, training).softmax(-1);
       NDList top = probs.topK(k, -1, true, true); // values [n, k], indices [n, k]
       NDArray weights = top.get(0);
       if (normalize) {
@@ -121,33 +114,8 @@ public final class TokenChoiceRouterPlugin implements RouterPlugin {
     }
 
     @Override
-    public int experts() {
-      return experts;
-    }
-
-    @Override
-    public double flopsPerToken() {
-      return 2.0 * dModel * experts;
-    }
-
-    @Override
     public double expertsPerToken() {
       return k;
-    }
-
-    @Override
-    protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
-      return new NDList(route(store, inputs.head(), training).scores());
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-      return new Shape[] {new Shape(inputShapes[0].get(0), experts)};
-    }
-
-    @Override
-    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
-      gate.initialize(manager, dataType, inputShapes[0]);
     }
   }
 }
