@@ -39,18 +39,22 @@ final class GenerateCommand implements Callable<Integer> {
     try (TrainedModel trained = TrainedModel.load(parent.plugins, run, null)) {
       Generator generator = new Generator(trained);
       Files.createDirectories(out);
+      long start = System.nanoTime();
+      List<Generator.Output> outputs = generator.generate(prompts, maxTokens, temperature, topP, seed);
+      double seconds = (System.nanoTime() - start) / 1e9;
+      int total = 0;
       for (int p = 0; p < prompts.size(); p++) {
-        long start = System.nanoTime();
-        Generator.Output o = generator.generate(prompts.get(p), maxTokens, temperature, topP, seed + p);
-        double seconds = (System.nanoTime() - start) / 1e9;
+        Generator.Output o = outputs.get(p);
+        total += o.tokens();
         parent.out.printf(Locale.ROOT, "[%d] %s%n", p + 1, o.text().strip());
         for (int i = 0; i < o.images().size(); i++) {
           Path png = out.resolve(String.format(Locale.ROOT, "prompt%d-image%d.png", p + 1, i + 1));
           ImageIO.write(o.images().get(i), "png", png.toFile());
           parent.out.printf(Locale.ROOT, "    image %d -> %s%n", i + 1, png);
         }
-        parent.out.printf(Locale.ROOT, "    %d tokens in %.2f s (%.0f tokens/s, KV cache)%n", o.tokens(), seconds, o.tokens() / seconds);
       }
+      parent.out.printf(Locale.ROOT, "%d prompts, %d tokens in %.2f s (%.0f tokens/s, one batch with a KV cache)%n",
+          prompts.size(), total, seconds, total / seconds);
       parent.out.flush();
     }
     return 0;

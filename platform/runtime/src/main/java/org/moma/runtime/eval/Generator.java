@@ -50,57 +50,159 @@ public final class Generator {
   }
 
   /**
-   * @param cached extend a KV cache by one token per step, or (for comparison) recompute the whole
-   *     sequence at every step
+   * Several prompts in one batch with the KV cache: prompts are left-padded to one length (padding
+   * is never attended to), each row keeps its own positions and sampler (seeded {@code seed + row}),
+   * and finished rows feed padding until all are done. Models with mixture-of-depths layers cache
+   * different tokens per row, so their prompts run one after another.
+   */
+  public List<Output> generate(List<String> prompts, int maxTokens, double temperature, double topP, long seed) {
+    boolean depth = model.model().layers().stream().anyMatch(l -> l.depth() != null);
+    if (depth || prompts.size() == 1) {
+      List<Output> outputs = new ArrayList<>();
+      for (int p = 0; p < prompts.size(); p++) {
+        outputs.add(generate(prompts.get(p), maxTokens, temperature, topP, seed + p, true));
+      }
+      return outputs;
+    }
+    int rows = prompts.size();
+    List<Row> state = new ArrayList<>();
+    int longest = 0;
+    for (int r = 0; r < rows; r++) {
+      state.add(new Row(prompts.get(r), text.encode(prompts.get(r)), new SplittableRandom(seed + r)));
+      longest = Math.max(longest, state.get(r).prompt.length);
+    }
+    int[] tokens = new int[rows * longest];
+    int[] positions = new int[rows * longest];
+    boolean[] valid = new boolean[rows * longest];
+    Arrays.fill(tokens, vocabulary.pad());
+    for (int r = 0; r < rows; r++) {
+      int[] ids = state.get(r).prompt;
+      int pad = longest - ids.length;
+      for (int i = 0; i < ids.length; i++) {
+        tokens[r * longest + pad + i] = ids[i];
+        positions[r * longest + pad + i] = i;
+        valid[r * longest + pad + i] = true;
+      }
+      state.get(r).position = ids.length;
+    }
+    ParameterStore store = new ParameterStore(model.manager(), false);
+    List<CausalSelfAttention.Cache> caches = model.model().newCaches();
+    try (NDManager scope = model.manager().newSubManager()) {
+      NDArray logits = batchStep(store, scope, tokens, new int[tokens.length], positions, valid, rows, longest, caches);
+      for (int n = 0; n < maxTokens && longest + n < model.dims().seqLen(); n++) {
+        int[] next = new int[rows];
+        int[] modality = new int[rows];
+        int[] nextPositions = new int[rows];
+        boolean[] live = new boolean[rows];
+        boolean any = false;
+        for (int r = 0; r < rows; r++) {
+          Row row = state.get(r);
+          if (row.done) {
+            next[r] = vocabulary.pad();
+            continue;
+          }
+          float[] last = logits.get(r, logits.getShape().get(1) - 1).toFloatArray();
+          int token = row.imageLeft == 0 ? vocabulary.endImage() : sample(last, row.imageLeft > 0, temperature, topP, row.random);
+          modality[r] = row.accept(token);
+          next[r] = token;
+          nextPositions[r] = row.position++;
+          live[r] = !row.done || token == vocabulary.endOfDocument();
+          any = true;
+        }
+        if (!any) {
+          break;
+        }
+        logits = batchStep(store, scope, next, modality, nextPositions, live, rows, 1, caches);
+      }
+    }
+    return state.stream().map(Row::output).toList();
+  }
+
+  /** One row of a batch: its prompt, sampler, position and where it is in text or an image. */
+  private final class Row {
+    final int[] prompt;
+    final SplittableRandom random;
+    final StringBuilder shown;
+    final List<Integer> grid = new ArrayList<>();
+    final List<BufferedImage> decoded = new ArrayList<>();
+    int position;
+    int imageLeft = -1; // -1: in text; n > 0: n image codes to draw; 0: end-of-image next
+    int generated;
+    boolean done;
+
+    Row(String text, int[] prompt, SplittableRandom random) {
+      if (prompt.length == 0) {
+        throw new IllegalArgumentException("empty prompt");
+      }
+      this.prompt = prompt;
+      this.random = random;
+      this.shown = new StringBuilder(text);
+    }
+
+    /** Takes a sampled token; returns its modality id. */
+    int accept(int token) {
+      generated++;
+      if (token == vocabulary.beginImage()) {
+        imageLeft = images.tokensPerImage();
+        grid.clear();
+        return Modality.TEXT.id();
+      }
+      if (imageLeft > 0) {
+        grid.add(token);
+        imageLeft--;
+        return Modality.IMAGE.id();
+      }
+      if (imageLeft == 0) {
+        decoded.add(images.decode(grid.stream().mapToInt(Integer::intValue).toArray()));
+        shown.append(" [image ").append(decoded.size()).append("] ");
+        imageLeft = -1;
+        return Modality.IMAGE.id();
+      }
+      if (token == vocabulary.endOfDocument()) {
+        done = true;
+      } else {
+        shown.append(text.decode(new int[] {token}));
+      }
+      return Modality.TEXT.id();
+    }
+
+    Output output() {
+      return new Output(shown.toString(), decoded, generated);
+    }
+  }
+
+  private NDArray batchStep(ParameterStore store, NDManager scope, int[] tokens, int[] modality, int[] positions,
+      boolean[] valid, int rows, int length, List<CausalSelfAttention.Cache> caches) {
+    Shape shape = new Shape(rows, length);
+    NDArray t = scope.create(tokens, shape).duplicate();
+    NDArray m = scope.create(modality, shape).duplicate();
+    NDArray p = scope.create(positions, shape).duplicate();
+    NDArray v = scope.create(valid, shape).duplicate();
+    return model.model().forwardCached(store, t, m, p, v, caches);
+  }
+
+  /**
+   * One prompt: with the KV cache ({@code cached}) or, for comparison, recomputing the whole
+   * sequence at every step.
    */
   public Output generate(String prompt, int maxTokens, double temperature, double topP, long seed, boolean cached) {
-    SplittableRandom random = new SplittableRandom(seed);
     ParameterStore store = new ParameterStore(model.manager(), false);
     List<CausalSelfAttention.Cache> caches = cached ? model.model().newCaches() : null;
     List<int[]> sequence = new ArrayList<>(); // {token, modality} of everything so far, without a cache
-    int[] promptIds = text.encode(prompt);
-    if (promptIds.length == 0) {
-      throw new IllegalArgumentException("empty prompt");
-    }
-    List<Integer> generated = new ArrayList<>();
-    List<BufferedImage> decoded = new ArrayList<>();
-    StringBuilder shown = new StringBuilder(prompt);
-    int context = model.dims().seqLen();
+    Row row = new Row(prompt, text.encode(prompt), new SplittableRandom(seed));
     try (NDManager scope = model.manager().newSubManager()) {
-      NDArray logits = step(store, scope, promptIds, new int[promptIds.length], caches, sequence);
-      int imageLeft = -1; // -1: in text; n > 0: n image codes to draw; 0: end-of-image next
-      List<Integer> grid = new ArrayList<>();
-      for (int n = 0; n < maxTokens && promptIds.length + n < context; n++) {
+      NDArray logits = step(store, scope, row.prompt, new int[row.prompt.length], caches, sequence);
+      for (int n = 0; n < maxTokens && row.prompt.length + n < model.dims().seqLen() && !row.done; n++) {
         float[] last = logits.get(logits.getShape().get(0) - 1).toFloatArray(); // logits [t, V]: the newest token's
-        int next;
-        if (imageLeft == 0) {
-          next = vocabulary.endImage();
-        } else {
-          next = sample(last, imageLeft > 0, temperature, topP, random);
-        }
-        generated.add(next);
-        int modality = Modality.TEXT.id();
-        if (next == vocabulary.beginImage()) {
-          imageLeft = images.tokensPerImage();
-          grid.clear();
-        } else if (imageLeft > 0) {
-          grid.add(next);
-          modality = Modality.IMAGE.id();
-          imageLeft--;
-        } else if (imageLeft == 0) {
-          modality = Modality.IMAGE.id();
-          decoded.add(images.decode(grid.stream().mapToInt(Integer::intValue).toArray()));
-          shown.append(" [image ").append(decoded.size()).append("] ");
-          imageLeft = -1;
-        } else if (next == vocabulary.endOfDocument()) {
+        int next = row.imageLeft == 0 ? vocabulary.endImage() : sample(last, row.imageLeft > 0, temperature, topP, row.random);
+        int modality = row.accept(next);
+        if (row.done) {
           break;
-        } else {
-          shown.append(text.decode(new int[] {next}));
         }
         logits = step(store, scope, new int[] {next}, new int[] {modality}, caches, sequence);
       }
     }
-    return new Output(shown.toString(), decoded, generated.size());
+    return row.output();
   }
 
   private NDArray step(ParameterStore store, NDManager scope, int[] ids, int[] modality,

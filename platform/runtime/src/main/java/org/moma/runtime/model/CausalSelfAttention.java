@@ -77,6 +77,8 @@ public final class CausalSelfAttention extends AbstractBlock {
     NDArray values;
     /** Tokens of the sequence so far, processed by this layer or not (mixture-of-depths skips some). */
     long seen;
+    /** {@code [B, T]} 0 for real keys, −1e9 for padding (left-padded prompts of a batch); null: none. */
+    NDArray padding;
 
     public long length() {
       return keys == null ? 0 : keys.getShape().get(2);
@@ -85,6 +87,13 @@ public final class CausalSelfAttention extends AbstractBlock {
 
   /** Attention of new tokens {@code x [B, t, d]} at {@code positions [B, t]}, extending {@code cache}. */
   public NDArray applyCached(ParameterStore store, NDArray x, NDArray positions, Cache cache) {
+    return applyCached(store, x, positions, null, cache);
+  }
+
+  /**
+   * @param valid {@code [B, t]} false for padding tokens, which no token may attend to (null: all real)
+   */
+  public NDArray applyCached(ParameterStore store, NDArray x, NDArray positions, NDArray valid, Cache cache) {
     long b = x.getShape().get(0);
     long t = x.getShape().get(1);
     NDList qkvHeads = project(store, x, positions, false);
@@ -99,6 +108,14 @@ public final class CausalSelfAttention extends AbstractBlock {
     NDArray rows = x.getManager().arange((int) t).toDevice(x.getDevice(), false).add(past).reshape(t, 1);
     NDArray cols = x.getManager().arange((int) (past + t)).toDevice(x.getDevice(), false).reshape(1, past + t);
     scores = scores.add(cols.gt(rows).toType(scores.getDataType(), false).mul(-1e9f));
+    if (valid != null || cache.padding != null) {
+      NDArray fresh = valid == null ? x.getManager().zeros(new Shape(b, t), scores.getDataType())
+          : valid.logicalNot().toType(scores.getDataType(), false).mul(-1e9f);
+      cache.padding = cache.padding == null
+          ? (past == 0 ? fresh : x.getManager().zeros(new Shape(b, past), scores.getDataType()).concat(fresh, 1))
+          : cache.padding.concat(fresh, 1);
+      scores = scores.add(cache.padding.reshape(b, 1, 1, past + t));
+    }
     NDArray mixed = scores.softmax(-1).matMul(cache.values);
     NDArray merged = mixed.transpose(0, 2, 1, 3).reshape(b, t, dModel);
     return out.forward(store, new NDList(merged), false).singletonOrThrow();

@@ -78,13 +78,23 @@ public final class EarlyFusionModel extends AbstractBlock {
   public NDArray forwardCached(ParameterStore store, NDArray tokens, NDArray modality, List<CausalSelfAttention.Cache> caches) {
     Shape shape = tokens.getShape();
     long past = caches.get(0).seen; // positions count every token, also those a MoD layer skipped
+    NDArray positions = tokens.getManager().arange((int) shape.get(1)).toDevice(tokens.getDevice(), false)
+        .add(past).reshape(1, shape.get(1)).broadcast(shape);
+    return forwardCached(store, tokens, modality, positions, null, caches);
+  }
+
+  /**
+   * Batched generation step: each row has its own {@code positions [B, t]}, and {@code valid [B, t]}
+   * marks padding (prompts are left-padded to one length; finished rows feed padding).
+   */
+  public NDArray forwardCached(ParameterStore store, NDArray tokens, NDArray modality, NDArray positions, NDArray valid,
+      List<CausalSelfAttention.Cache> caches) {
+    Shape shape = tokens.getShape();
     NDArray table = store.getValue(embedding, tokens.getDevice(), false);
     NDArray ids = tokens.toType(DataType.INT64, false);
     NDArray x = ids.getNDArrayInternal().embedding(ids, table, SparseFormat.DENSE).head();
-    NDArray positions = tokens.getManager().arange((int) shape.get(1)).toDevice(tokens.getDevice(), false)
-        .add(past).reshape(1, shape.get(1)).broadcast(shape);
     for (int i = 0; i < layers.size(); i++) {
-      x = layers.get(i).applyCached(store, x, positions, modality, caches.get(i)).get(0);
+      x = layers.get(i).applyCached(store, x, positions, modality, valid, caches.get(i)).get(0);
     }
     caches.forEach(c -> c.seen += shape.get(1));
     return head.forward(store, new NDList(finalNorm.apply(store, x)), false).head();

@@ -169,6 +169,12 @@ public final class TransformerLayer extends AbstractBlock {
    * the feed-forward (which must route causally). Layers with a depth router are not supported yet.
    */
   public NDList applyCached(ParameterStore store, NDArray x, NDArray positions, NDArray modality, CausalSelfAttention.Cache cache) {
+    return applyCached(store, x, positions, modality, null, cache);
+  }
+
+  /** As above; {@code valid [B, t]} marks padding tokens (left-padded prompts), which nothing attends to. */
+  public NDList applyCached(ParameterStore store, NDArray x, NDArray positions, NDArray modality, NDArray valid,
+      CausalSelfAttention.Cache cache) {
     if (depth != null) {
       if (depthAuxiliary == null) {
         throw new IllegalStateException("generation through a mixture-of-depths layer needs its auxiliary router ('moma train-aux')");
@@ -178,23 +184,24 @@ public final class TransformerLayer extends AbstractBlock {
       if (chosen.size() == 0) {
         return new NDList(x);
       }
-      if (x.getShape().get(0) != 1) {
+      if (x.getShape().get(0) != 1 || valid != null) {
         throw new IllegalStateException("cached generation through MoD layers runs one sequence at a time");
       }
       ai.djl.ndarray.index.NDIndex pick = new ai.djl.ndarray.index.NDIndex(":, {}", chosen);
       NDArray xs = x.get(pick);
       NDArray weights = depth.select(store, x, false).scores().get(pick);
-      NDArray out = denseCached(store, xs, positions.get(pick), modality.reshape(1, -1).get(pick), cache);
+      NDArray out = denseCached(store, xs, positions.get(pick), modality.reshape(1, -1).get(pick), null, cache);
       NDArray update = out.sub(xs).mul(weights.expandDims(-1));
       NDArray y = x.duplicate();
       y.set(pick, xs.add(update));
       return new NDList(y);
     }
-    return new NDList(denseCached(store, x, positions, modality, cache));
+    return new NDList(denseCached(store, x, positions, modality, valid, cache));
   }
 
-  private NDArray denseCached(ParameterStore store, NDArray x, NDArray positions, NDArray modality, CausalSelfAttention.Cache cache) {
-    NDArray h = x.add(attentionNorm.apply(store, attention.applyCached(store, x, positions, cache)));
+  private NDArray denseCached(ParameterStore store, NDArray x, NDArray positions, NDArray modality, NDArray valid,
+      CausalSelfAttention.Cache cache) {
+    NDArray h = x.add(attentionNorm.apply(store, attention.applyCached(store, x, positions, valid, cache)));
     Shape shape = h.getShape();
     NDList ffnOut = feedForward.forward(store, new NDList(h.reshape(-1, dModel), modality.reshape(-1)), false);
     return h.add(feedForwardNorm.apply(store, ffnOut.get(0)).reshape(shape));

@@ -46,6 +46,47 @@ class KvCacheTest {
     check(new DenseLayerPlugin(), "{}", false, true);
   }
 
+  @Test
+  void leftPaddedPromptsInOneBatchGiveEachPromptsOwnLogits() throws Exception {
+    DenseLayerPlugin dense = new DenseLayerPlugin();
+    Options o = Options.defaults(dense.options());
+    EarlyFusionModel model = new EarlyFusionModel(DIMS, List.of(layer(dense, o, 0), layer(dense, o, 1)));
+    model.setInitializer(new NormalInitializer(0.5f), Parameter.Type.WEIGHT);
+    Engine.getInstance().setRandomSeed(9);
+    try (NDManager manager = NDManager.newBaseManager()) {
+      model.initialize(manager, DataType.FLOAT32, new Shape(1, 6), new Shape(1, 6));
+      ParameterStore store = new ParameterStore(manager, false);
+      int[][] prompts = {{5, 9, 2}, {7, 1, 4, 8, 3}};
+      int[] next = {11, 6};
+      // each prompt alone, then one more token
+      float[][] alone = new float[2][];
+      float[][] aloneNext = new float[2][];
+      for (int r = 0; r < 2; r++) {
+        List<CausalSelfAttention.Cache> caches = model.newCaches();
+        NDArray logits = model.forwardCached(store, manager.create(prompts[r], new Shape(1, prompts[r].length)),
+            manager.zeros(new Shape(1, prompts[r].length), DataType.INT32), caches);
+        alone[r] = logits.get(0, prompts[r].length - 1).toFloatArray();
+        aloneNext[r] = model.forwardCached(store, manager.create(new int[] {next[r]}, new Shape(1, 1)),
+            manager.zeros(new Shape(1, 1), DataType.INT32), caches).get(0, 0).toFloatArray();
+      }
+      // both together, the shorter one left-padded with masked padding
+      int[] tokens = {0, 0, 5, 9, 2, 7, 1, 4, 8, 3};
+      int[] positions = {0, 0, 0, 1, 2, 0, 1, 2, 3, 4};
+      boolean[] valid = {false, false, true, true, true, true, true, true, true, true};
+      List<CausalSelfAttention.Cache> caches = model.newCaches();
+      Shape two = new Shape(2, 5);
+      NDArray batch = model.forwardCached(store, manager.create(tokens, two), manager.zeros(two, DataType.INT32),
+          manager.create(positions, two), manager.create(valid, two), caches);
+      Shape step = new Shape(2, 1);
+      NDArray batchNext = model.forwardCached(store, manager.create(next, step), manager.zeros(step, DataType.INT32),
+          manager.create(new int[] {3, 5}, step), manager.create(new boolean[] {true, true}, step), caches);
+      for (int r = 0; r < 2; r++) {
+        assertArrayEquals(alone[r], batch.get(r, 4).toFloatArray(), 1e-4f, "prompt " + r);
+        assertArrayEquals(aloneNext[r], batchNext.get(r, 0).toFloatArray(), 1e-4f, "next token of prompt " + r);
+      }
+    }
+  }
+
   private void check(LayerPlugin plugin, String options, boolean auxiliary) throws Exception {
     check(plugin, options, auxiliary, false);
   }
