@@ -52,12 +52,11 @@ public final class Generator {
   /**
    * Several prompts in one batch with the KV cache: prompts are left-padded to one length (padding
    * is never attended to), each row keeps its own positions and sampler (seeded {@code seed + row}),
-   * and finished rows feed padding until all are done. Models with mixture-of-depths layers cache
-   * different tokens per row, so their prompts run one after another.
+   * and finished rows feed padding until all are done. Mixture-of-depths layers keep a cache slot
+   * per token but attend only to the tokens they processed, row by row.
    */
   public List<Output> generate(List<String> prompts, int maxTokens, double temperature, double topP, long seed) {
-    boolean depth = model.model().layers().stream().anyMatch(l -> l.depth() != null);
-    if (depth || prompts.size() == 1) {
+    if (prompts.size() == 1) {
       List<Output> outputs = new ArrayList<>();
       for (int p = 0; p < prompts.size(); p++) {
         outputs.add(generate(prompts.get(p), maxTokens, temperature, topP, seed + p, true));

@@ -179,22 +179,14 @@ public final class TransformerLayer extends AbstractBlock {
       if (depthAuxiliary == null) {
         throw new IllegalStateException("generation through a mixture-of-depths layer needs its auxiliary router ('moma train-aux')");
       }
-      // only the tokens this layer processes enter its cache; the others skip it unchanged
-      NDArray chosen = causalSelection(store, x).reshape(-1).nonzero().reshape(-1).toType(ai.djl.ndarray.types.DataType.INT64, false);
-      if (chosen.size() == 0) {
-        return new NDList(x);
-      }
-      if (x.getShape().get(0) != 1 || valid != null) {
-        throw new IllegalStateException("cached generation through MoD layers runs one sequence at a time");
-      }
-      ai.djl.ndarray.index.NDIndex pick = new ai.djl.ndarray.index.NDIndex(":, {}", chosen);
-      NDArray xs = x.get(pick);
-      NDArray weights = depth.select(store, x, false).scores().get(pick);
-      NDArray out = denseCached(store, xs, positions.get(pick), modality.reshape(1, -1).get(pick), null, cache);
-      NDArray update = out.sub(xs).mul(weights.expandDims(-1));
-      NDArray y = x.duplicate();
-      y.set(pick, xs.add(update));
-      return new NDList(y);
+      // The cache keeps a slot for every token but only those this layer processed are valid keys,
+      // so each row attends exactly to its own processed tokens: batched MoD generation without
+      // ragged caches. Tokens the layer skips leave it unchanged.
+      NDArray chosen = causalSelection(store, x);
+      NDArray keys = valid == null ? chosen : valid.logicalAnd(chosen);
+      NDArray out = denseCached(store, x, positions, modality, keys, cache);
+      NDArray weights = depth.select(store, x, false).scores().mul(chosen.toType(x.getDataType(), false));
+      return new NDList(x.add(out.sub(x).mul(weights.expandDims(-1))));
     }
     return new NDList(denseCached(store, x, positions, modality, valid, cache));
   }

@@ -48,13 +48,32 @@ class KvCacheTest {
 
   @Test
   void leftPaddedPromptsInOneBatchGiveEachPromptsOwnLogits() throws Exception {
+    batched(false);
+  }
+
+  @Test
+  void batchedGenerationThroughMixtureOfDepthsLayers() throws Exception {
+    batched(true);
+  }
+
+  private void batched(boolean depth) throws Exception {
     DenseLayerPlugin dense = new DenseLayerPlugin();
     Options o = Options.defaults(dense.options());
-    EarlyFusionModel model = new EarlyFusionModel(DIMS, List.of(layer(dense, o, 0), layer(dense, o, 1)));
+    EarlyFusionModel model = new EarlyFusionModel(DIMS, depth
+        ? List.of(depthLayer(dense, o, 0), layer(dense, o, 1), depthLayer(dense, o, 2))
+        : List.of(layer(dense, o, 0), layer(dense, o, 1)));
     model.setInitializer(new NormalInitializer(0.5f), Parameter.Type.WEIGHT);
     Engine.getInstance().setRandomSeed(9);
     try (NDManager manager = NDManager.newBaseManager()) {
       model.initialize(manager, DataType.FLOAT32, new Shape(1, 6), new Shape(1, 6));
+      for (TransformerLayer layer : model.layers()) {
+        if (layer.depth() != null) {
+          AuxiliaryRouter aux = new AuxiliaryRouter(16, 1);
+          aux.setInitializer(new NormalInitializer(1f), Parameter.Type.WEIGHT);
+          aux.initialize(manager, DataType.FLOAT32, new Shape(1, 16));
+          layer.useDepthAuxiliary(aux);
+        }
+      }
       ParameterStore store = new ParameterStore(manager, false);
       int[][] prompts = {{5, 9, 2}, {7, 1, 4, 8, 3}};
       int[] next = {11, 6};
