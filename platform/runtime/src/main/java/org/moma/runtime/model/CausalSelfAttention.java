@@ -50,24 +50,11 @@ public final class CausalSelfAttention extends AbstractBlock {
    *     by causal mixture-of-depths, where a layer's tokens attend only among those it processes
    */
   public NDArray apply(ParameterStore store, NDArray x, NDArray positions, NDArray keyMask, boolean training) {
-    long b = x.getShape().get(0);
-    long t = x.getShape().get(1);
     NDList qkvHeads = project(store, x, positions, training);
-    NDArray q = qkvHeads.get(0);
-    NDArray k = qkvHeads.get(1);
-    NDArray v = qkvHeads.get(2);
-    NDArray scores = Tensors.times(q.matMul(k.transpose(0, 1, 3, 2)), 1 / Math.sqrt(headDim));
-    scores = scores.add(causalMask(x.getManager(), t, x));
-    if (keyMask != null) {
-      NDArray blocked = keyMask.logicalNot().toType(scores.getDataType(), false).mul(-1e9f);
-      scores = scores.add(blocked.reshape(b, 1, 1, t));
-    }
-    NDArray mixed = scores.softmax(-1).matMul(v); // [B, H, T, hd]
-    NDArray merged = mixed.transpose(0, 2, 1, 3).reshape(b, t, dModel);
-    return out.forward(store, new NDList(merged), training).singletonOrThrow();
+    NDArray blocked = keyMask == null ? null : keyMask.logicalNot().toType(x.getDataType(), false).mul(-1e9f);
+    return attend(store, qkvHeads.get(0), qkvHeads.get(1), qkvHeads.get(2), 0, blocked, training);
   }
 
-  /** {@code [T, T]}: 0 where a query may attend, a large negative number at future keys. */
   /**
    * Keys and values of the tokens seen so far, {@code [B, H, T, hd]} (rotary already applied), for
    * generation: new tokens attend to the cache and to each other causally.
@@ -103,22 +90,35 @@ public final class CausalSelfAttention extends AbstractBlock {
     long past = cache.length();
     cache.keys = past == 0 ? k : cache.keys.concat(k, 2);
     cache.values = past == 0 ? v : cache.values.concat(v, 2);
-    NDArray scores = Tensors.times(q.matMul(cache.keys.transpose(0, 1, 3, 2)), 1 / Math.sqrt(headDim));
-    // new token i (absolute index past+i) may see keys 0..past+i
-    NDArray rows = x.getManager().arange((int) t).toDevice(x.getDevice(), false).add(past).reshape(t, 1);
-    NDArray cols = x.getManager().arange((int) (past + t)).toDevice(x.getDevice(), false).reshape(1, past + t);
-    scores = scores.add(cols.gt(rows).toType(scores.getDataType(), false).mul(-1e9f));
     if (valid != null || cache.padding != null) {
-      NDArray fresh = valid == null ? x.getManager().zeros(new Shape(b, t), scores.getDataType())
-          : valid.logicalNot().toType(scores.getDataType(), false).mul(-1e9f);
+      NDArray fresh = valid == null ? x.getManager().zeros(new Shape(b, t), x.getDataType())
+          : valid.logicalNot().toType(x.getDataType(), false).mul(-1e9f);
       cache.padding = cache.padding == null
-          ? (past == 0 ? fresh : x.getManager().zeros(new Shape(b, past), scores.getDataType()).concat(fresh, 1))
+          ? (past == 0 ? fresh : x.getManager().zeros(new Shape(b, past), x.getDataType()).concat(fresh, 1))
           : cache.padding.concat(fresh, 1);
-      scores = scores.add(cache.padding.reshape(b, 1, 1, past + t));
     }
-    NDArray mixed = scores.softmax(-1).matMul(cache.values);
+    return attend(store, q, cache.keys, cache.values, past, cache.padding, false);
+  }
+
+  /**
+   * Scaled dot-product attention of queries {@code [B, H, t, hd]} whose first one sits at key index
+   * {@code offset}, over keys and values {@code [B, H, Tk, hd]}: causal, plus an additive
+   * {@code blocked [B, Tk]} (0 or a large negative number) for keys no query may see; then the
+   * heads are merged and projected.
+   */
+  private NDArray attend(ParameterStore store, NDArray q, NDArray keys, NDArray values, long offset, NDArray blocked,
+      boolean training) {
+    long b = q.getShape().get(0);
+    long t = q.getShape().get(2);
+    long tk = keys.getShape().get(2);
+    NDArray scores = Tensors.times(q.matMul(keys.transpose(0, 1, 3, 2)), 1 / Math.sqrt(headDim));
+    scores = scores.add(futureMask(q.getManager(), t, tk, offset, scores));
+    if (blocked != null) {
+      scores = scores.add(blocked.reshape(b, 1, 1, tk));
+    }
+    NDArray mixed = scores.softmax(-1).matMul(values); // [B, H, t, hd]
     NDArray merged = mixed.transpose(0, 2, 1, 3).reshape(b, t, dModel);
-    return out.forward(store, new NDList(merged), false).singletonOrThrow();
+    return out.forward(store, new NDList(merged), training).singletonOrThrow();
   }
 
   /** Queries, keys (both normalised and rotated) and values, each {@code [B, H, T, hd]}. */
@@ -133,10 +133,11 @@ public final class CausalSelfAttention extends AbstractBlock {
         Rotary.apply(keyNorm.apply(store, split.get(1)), tables), split.get(2));
   }
 
-  private static NDArray causalMask(NDManager manager, long t, NDArray like) {
-    NDArray index = manager.arange((int) t).toDevice(like.getDevice(), false);
-    NDArray future = index.reshape(1, t).gt(index.reshape(t, 1));
-    return future.toType(like.getDataType(), false).mul(-1e9f);
+  /** {@code [t, Tk]}: 0 where query i (key index offset+i) may attend, a large negative number at later keys. */
+  private static NDArray futureMask(NDManager manager, long t, long tk, long offset, NDArray like) {
+    NDArray rows = manager.arange((int) t).toDevice(like.getDevice(), false).add(offset).reshape(t, 1);
+    NDArray cols = manager.arange((int) tk).toDevice(like.getDevice(), false).reshape(1, tk);
+    return cols.gt(rows).toType(like.getDataType(), false).mul(-1e9f);
   }
 
   @Override
