@@ -34,7 +34,7 @@ import picocli.CommandLine.ParentCommand;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks: data (tokenizer and loader vs a training step), train (tokens/s, FLOP/s, MFU), experts (MoE overhead).",
-    subcommands = {BenchCommand.Data.class, BenchCommand.Train.class, BenchExperts.class, BenchCommand.Generate.class})
+    subcommands = {BenchCommand.Data.class, BenchCommand.Train.class, BenchExperts.class, BenchCommand.Generate.class, BenchPaper.class})
 final class BenchCommand implements Callable<Integer> {
   @ParentCommand MomaCommand parent;
 
