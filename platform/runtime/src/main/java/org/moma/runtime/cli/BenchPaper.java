@@ -150,7 +150,11 @@ final class BenchPaper implements Callable<Integer> {
       Map<String, Path> dirs) {
     StringBuilder s = new StringBuilder();
     s.append(String.format(Locale.ROOT, "## Size %s (dense: d %s, %s layers, ffn %s)%n%n", size, dims[1], dims[2], dims[3]));
-    s.append(String.format(Locale.ROOT, "Plots of loss per modality against FLOPs: [results-%s.html](results-%s.html).%n%n", size, size));
+    s.append(String.format(Locale.ROOT, "Loss against training FLOPs (paper Figures 3–4, 6); all runs side by side in [results-%s.html](results-%s.html).%n%n", size, size));
+    for (String[] plot : new String[][] {{"loss", "all tokens"}, {"lossText", "text"}, {"lossImage", "image"}}) {
+      s.append(String.format(Locale.ROOT, "![%s loss, size %s](results-%s-files/%s.png)%n", plot[1], size, size, plot[0]));
+    }
+    s.append('\n');
     s.append("| config | FLOPs/token | final loss (text / image) | tokens/s | vs dense | η (text / image) | ppl valid (text / image) | img→txt | txt→img |\n");
     s.append("|---|---|---|---|---|---|---|---|---|\n");
     double dense = results.get("dense").tokensPerSecond();

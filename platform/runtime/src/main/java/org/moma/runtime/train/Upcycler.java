@@ -72,8 +72,9 @@ public final class Upcycler {
       Files.writeString(newRun.resolve("spec.json"), SpecReader.toJson(spec));
       Files.writeString(newRun.resolve("metrics.jsonl"), "");
       Files.writeString(newRun.resolve("upcycled-from.txt"), seedRun.toAbsolutePath() + "\n");
+      // FLOPs carry over (one compute axis for both stages); wall time does not, so tokens/s is this run's own
       Checkpoints.save(newRun, new Checkpoints.State(0, seedState.loader(), seedState.cumulativeFlops(),
-          seedState.elapsedSeconds(), seedState.vocabularyIdentity(), 0), model, fresh);
+          0, seedState.vocabularyIdentity(), 0), model, fresh);
       return newRun;
     }
   }
