@@ -1,11 +1,9 @@
 package org.moma.data.corpus;
 
-import java.util.List;
 import org.moma.api.data.DocumentSource;
 import org.moma.api.data.ImageCodec;
 import org.moma.api.data.Tokenizer;
 import org.moma.api.data.Vocabulary;
-import org.moma.api.model.Modality;
 
 /** A corpus of interleaved text and images tokenized with one {@link MixedModalTokenizer}. */
 public abstract class TokenizedCorpus implements DocumentSource {
@@ -30,8 +28,4 @@ public abstract class TokenizedCorpus implements DocumentSource {
     return tokenizer.imageCodec();
   }
 
-  @Override
-  public List<Modality> modalities() {
-    return Modality.STANDARD;
-  }
 }

@@ -1,6 +1,5 @@
 package org.moma.data.synthetic;
 
-import java.util.List;
 import java.util.SplittableRandom;
 import org.moma.api.data.DocumentSource;
 import org.moma.api.data.TokenizedDocument;
@@ -51,10 +50,6 @@ final class SyntheticCorpus implements DocumentSource {
     return vocabulary;
   }
 
-  @Override
-  public List<Modality> modalities() {
-    return Modality.STANDARD;
-  }
 
   @Override
   public long size() {

@@ -10,7 +10,10 @@ import org.moma.api.model.Modality;
 public interface DocumentSource {
   Vocabulary vocabulary();
 
-  List<Modality> modalities();
+  /** The modalities its documents use, by id; text and image unless a source says otherwise. */
+  default List<Modality> modalities() {
+    return Modality.STANDARD;
+  }
 
   /** Number of documents, or {@code Long.MAX_VALUE} for an unbounded generated corpus. */
   long size();

@@ -13,8 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.List;
-import org.moma.api.model.Modality;
 
 /**
  * Pre-tokenised documents in one memory-mapped file, so that tokenisation is not redone on every
@@ -143,10 +141,6 @@ public final class ShardFile implements DocumentSource {
     return vocabulary;
   }
 
-  @Override
-  public List<Modality> modalities() {
-    return Modality.STANDARD;
-  }
 
   @Override
   public long size() {

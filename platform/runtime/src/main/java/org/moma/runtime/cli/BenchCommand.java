@@ -13,10 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.moma.runtime.registry.PluginDefaults;
+import org.moma.runtime.registry.SpecDataset;
 import org.moma.api.DeviceSpec;
-import org.moma.api.PluginKind;
-import org.moma.api.data.DatasetPlugin;
 import org.moma.api.data.DocumentSource;
 import org.moma.api.spec.ExperimentSpec;
 import org.moma.runtime.data.SequencePacker;
@@ -79,10 +77,7 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws IOException {
       MomaCommand parent = bench.parent;
       ExperimentSpec experiment = spec(spec);
-      DatasetPlugin plugin =
-          parent.plugins.require(PluginKind.DATASET, DatasetPlugin.class, experiment.data().name(), "data.name");
-      DocumentSource source =
-          plugin.open("train", experiment.seed(), PluginDefaults.options(plugin, experiment.data().options(), "data.options"));
+      DocumentSource source = SpecDataset.of(parent.plugins, experiment).open("train");
       source.document(0); // tokenizers trained or loaded before timing
       long start = System.nanoTime();
       long tokens = 0;
@@ -90,9 +85,7 @@ final class BenchCommand implements Callable<Integer> {
         tokens += source.document(i % Math.max(1, source.size())).length();
       }
       double tokenizer = tokens / ((System.nanoTime() - start) / 1e9);
-      SequencePacker packer = experiment.training().balanced()
-          ? new SequencePacker(source, experiment.model().seqLen(), experiment.training().imageRatio(), 8)
-          : new SequencePacker(source, experiment.model().seqLen());
+      SequencePacker packer = SequencePacker.forTraining(source, experiment.model().seqLen(), experiment.training());
       int batches = Math.max(1, (int) (tokens / ((long) experiment.training().batchSize() * experiment.model().seqLen())));
       start = System.nanoTime();
       for (int b = 0; b < batches; b++) {

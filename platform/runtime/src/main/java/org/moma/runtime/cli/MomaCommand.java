@@ -5,15 +5,14 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.moma.runtime.registry.PluginDefaults;
 import org.moma.api.MomaPlugin;
 import org.moma.api.OptionSpec;
 import org.moma.api.PluginKind;
-import org.moma.api.data.DatasetPlugin;
 import org.moma.api.data.DocumentSource;
 import org.moma.api.data.ShardFile;
 import org.moma.api.spec.ExperimentSpec;
 import org.moma.runtime.registry.Plugins;
+import org.moma.runtime.registry.SpecDataset;
 import org.moma.runtime.spec.SpecReader;
 import org.moma.runtime.train.ExperimentRunner;
 import org.moma.runtime.train.RunResult;
@@ -188,10 +187,7 @@ final class MomaCommand implements Callable<Integer> {
     @Override
     public Integer call() throws java.io.IOException {
       ExperimentSpec experiment = SpecReader.read(spec);
-      DatasetPlugin plugin =
-          parent.plugins.require(PluginKind.DATASET, DatasetPlugin.class, experiment.data().name(), "data.name");
-      DocumentSource source =
-          plugin.open(split, experiment.seed(), PluginDefaults.options(plugin, experiment.data().options(), "data.options"));
+      DocumentSource source = SpecDataset.of(parent.plugins, experiment).open(split);
       long count = documents != null ? documents : source.size();
       if (count == Long.MAX_VALUE) {
         throw new IllegalArgumentException("'" + experiment.data().name() + "' is unbounded: give --documents N");

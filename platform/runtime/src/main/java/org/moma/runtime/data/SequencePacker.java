@@ -56,6 +56,13 @@ public final class SequencePacker {
     this.window = Math.max(1, window);
   }
 
+  /** The packer a training spec asks for: balanced to {@code imageRatio} when it sets one (window 8). */
+  public static SequencePacker forTraining(DocumentSource source, int seqLen, org.moma.api.spec.TrainingSpec training) {
+    return training.balanced()
+        ? new SequencePacker(source, seqLen, training.imageRatio(), 8)
+        : new SequencePacker(source, seqLen);
+  }
+
   /** A batch of {@code rows} rows. */
   public Batch next(int rows) {
     int[] tokens = new int[rows * rowLength];

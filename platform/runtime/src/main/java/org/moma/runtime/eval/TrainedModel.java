@@ -13,12 +13,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.moma.runtime.registry.PluginDefaults;
 import org.moma.api.DeviceSpec;
-import org.moma.api.Options;
-import org.moma.api.PluginKind;
 import org.moma.api.SpecException;
-import org.moma.api.data.DatasetPlugin;
 import org.moma.api.data.DocumentSource;
 import org.moma.api.eval.LanguageModel;
 import org.moma.api.eval.RoutingStats;
@@ -28,6 +24,7 @@ import org.moma.runtime.model.EarlyFusionModel;
 import org.moma.runtime.model.ModelAssembler;
 import org.moma.runtime.model.TransformerLayer;
 import org.moma.runtime.registry.Plugins;
+import org.moma.runtime.registry.SpecDataset;
 import org.moma.runtime.spec.SpecReader;
 import org.moma.runtime.train.Checkpoints;
 
@@ -38,20 +35,18 @@ import org.moma.runtime.train.Checkpoints;
 public final class TrainedModel implements LanguageModel, AutoCloseable {
   private final Path runDirectory;
   private final ExperimentSpec spec;
-  private final DatasetPlugin dataset;
-  private final Options datasetOptions;
+  private final SpecDataset dataset;
   private final DocumentSource train;
   private final EarlyFusionModel model;
   private final NDManager manager;
   private final ParameterStore store;
   private AuxiliaryRouters auxiliary;
 
-  private TrainedModel(Path runDirectory, ExperimentSpec spec, DatasetPlugin dataset, Options datasetOptions,
+  private TrainedModel(Path runDirectory, ExperimentSpec spec, SpecDataset dataset,
       DocumentSource train, EarlyFusionModel model, NDManager manager) {
     this.runDirectory = runDirectory;
     this.spec = spec;
     this.dataset = dataset;
-    this.datasetOptions = datasetOptions;
     this.train = train;
     this.model = model;
     this.manager = manager;
@@ -67,9 +62,8 @@ public final class TrainedModel implements LanguageModel, AutoCloseable {
     ExperimentSpec spec = SpecReader.read(specFile);
     Engine engine = Engine.getEngine("PyTorch");
     Device target = DeviceSpec.parse(device != null ? device : spec.device()).resolve(engine);
-    DatasetPlugin dataset = plugins.require(PluginKind.DATASET, DatasetPlugin.class, spec.data().name(), "data.name");
-    Options options = PluginDefaults.options(dataset, spec.data().options(), "data.options");
-    DocumentSource train = dataset.open("train", spec.seed(), options);
+    SpecDataset dataset = SpecDataset.of(plugins, spec);
+    DocumentSource train = dataset.open("train");
     ModelDims dims = ModelAssembler.dims(spec.model(), train.vocabulary());
     EarlyFusionModel model = new ModelAssembler(plugins).build(spec.model(), dims, train.modalities());
     NDManager manager = NDManager.newBaseManager(target, engine.getEngineName());
@@ -83,7 +77,7 @@ public final class TrainedModel implements LanguageModel, AutoCloseable {
             + " but the dataset now gives " + train.vocabulary().identity());
       }
       Checkpoints.loadParameters(checkpoint, model, manager);
-      TrainedModel trained = new TrainedModel(runDirectory, spec, dataset, options, train, model, manager);
+      TrainedModel trained = new TrainedModel(runDirectory, spec, dataset, train, model, manager);
       if (java.nio.file.Files.isRegularFile(AuxiliaryRouters.file(runDirectory))) {
         AuxiliaryRouters aux = new AuxiliaryRouters(model);
         aux.load(runDirectory, manager, dims.dModel());
@@ -122,7 +116,7 @@ public final class TrainedModel implements LanguageModel, AutoCloseable {
 
   /** Another split of the run's dataset. */
   public DocumentSource split(String name) {
-    return name.equals("train") ? train : dataset.open(name, spec.seed(), datasetOptions);
+    return name.equals("train") ? train : dataset.open(name);
   }
 
   @Override

@@ -4,14 +4,11 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.moma.runtime.registry.PluginDefaults;
-import org.moma.api.Options;
-import org.moma.api.PluginKind;
-import org.moma.api.data.DatasetPlugin;
 import org.moma.api.data.DocumentSource;
 import org.moma.api.model.ModelDims;
 import org.moma.api.spec.ExperimentSpec;
 import org.moma.runtime.registry.Plugins;
+import org.moma.runtime.registry.SpecDataset;
 
 /**
  * The analytic FLOPs accounting of a spec: per layer the share of tokens it processes (mixture of
@@ -22,9 +19,7 @@ import org.moma.runtime.registry.Plugins;
 public record FlopsReport(ExperimentSpec spec, ModelDims dims, List<double[]> layers, List<String> ffnNames, double head) {
   /** Builds the model's blocks (no parameters are allocated) and reads their FLOPs. */
   public static FlopsReport of(Plugins plugins, ExperimentSpec spec) {
-    DatasetPlugin dataset = plugins.require(PluginKind.DATASET, DatasetPlugin.class, spec.data().name(), "data.name");
-    Options options = PluginDefaults.options(dataset, spec.data().options(), "data.options");
-    DocumentSource source = dataset.open("train", spec.seed(), options);
+    DocumentSource source = SpecDataset.of(plugins, spec).open("train");
     ModelDims dims = ModelAssembler.dims(spec.model(), source.vocabulary());
     EarlyFusionModel model = new ModelAssembler(plugins).build(spec.model(), dims, source.modalities());
     List<double[]> layers = new ArrayList<>();

@@ -23,12 +23,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-import org.moma.runtime.registry.PluginDefaults;
 import org.moma.api.DeviceSpec;
-import org.moma.api.Options;
-import org.moma.api.PluginKind;
 import org.moma.api.SpecException;
-import org.moma.api.data.DatasetPlugin;
 import org.moma.api.data.DocumentSource;
 import org.moma.api.model.Modality;
 import org.moma.api.model.ModelDims;
@@ -39,6 +35,7 @@ import org.moma.runtime.data.SequencePacker;
 import org.moma.runtime.model.EarlyFusionModel;
 import org.moma.runtime.model.ModelAssembler;
 import org.moma.runtime.registry.Plugins;
+import org.moma.runtime.registry.SpecDataset;
 import org.moma.runtime.spec.SpecReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,10 +67,7 @@ public final class ExperimentRunner {
   private RunResult execute(ExperimentSpec spec, Path dir, boolean resume, Consumer<StepMetrics> progress) {
     Engine engine = Engine.getEngine("PyTorch");
     Device device = DeviceSpec.parse(spec.device()).resolve(engine);
-    DatasetPlugin datasetPlugin =
-        plugins.require(PluginKind.DATASET, DatasetPlugin.class, spec.data().name(), "data.name");
-    Options dataOptions = PluginDefaults.options(datasetPlugin, spec.data().options(), "data.options");
-    DocumentSource train = datasetPlugin.open("train", spec.seed(), dataOptions);
+    DocumentSource train = SpecDataset.of(plugins, spec).open("train");
     ModelDims dims = ModelAssembler.dims(spec.model(), train.vocabulary());
     engine.setRandomSeed((int) (long) spec.seed());
     try (NDManager manager = NDManager.newBaseManager(device, engine.getEngineName())) {
@@ -120,9 +114,7 @@ public final class ExperimentRunner {
       List<Parameter> parameters = new ArrayList<>();
       model.getParameters().values().forEach(parameters::add);
       optimizer = new AdamW(parameters, training.beta1(), training.beta2(), training.weightDecay(), training.gradClip());
-      packer = training.balanced()
-          ? new SequencePacker(source, model.dims().seqLen(), training.imageRatio(), 8)
-          : new SequencePacker(source, model.dims().seqLen());
+      packer = SequencePacker.forTraining(source, model.dims().seqLen(), training);
       flopsPerToken = 3 * model.forwardFlopsPerToken(); // forward + backward ≈ 3× forward
     }
 
