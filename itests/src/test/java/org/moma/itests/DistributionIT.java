@@ -83,6 +83,23 @@ class DistributionIT {
   }
 
   @Test
+  void aBenchmarksFolderIsCheckedBeforeALongEvaluation() throws Exception {
+    String fixtures = Path.of("../eval-plugins/multiple-choice/src/test/resources/benchmarks").toAbsolutePath().normalize().toString();
+    Result ok = MomaProcess.run(Distribution.home(), work, "eval", "--check", "--evaluator", "multiple-choice",
+        "--options", "{\"path\": \"" + fixtures + "\"}");
+    assertEquals(0, ok.exit(), ok.err());
+    assertTrue(ok.out().contains("8 of 8 usable") && ok.out().contains("hellaswag") && ok.out().contains("3 items in"), ok.out());
+    Path partial = work.resolve("bench");
+    Files.createDirectories(partial.resolve("boolq"));
+    Files.writeString(partial.resolve("boolq/dev.jsonl"), "{\"question\": \"q\", \"passage\": \"p\", \"answer\": 1}\n");
+    Result bad = MomaProcess.run(Distribution.home(), work, "eval", "--check", "--evaluator", "multiple-choice",
+        "--options", "{\"path\": \"" + partial + "\"}");
+    assertEquals(1, bad.exit(), bad.out() + bad.err());
+    assertTrue(bad.out().contains("0 of 8 usable") && bad.out().contains("dev.jsonl:1: 'answer' must be true or false")
+        && bad.out().contains("no piqa file"), bad.out());
+  }
+
+  @Test
   void modalityAwareExpertsTrainFromASpec() throws Exception {
     Path spec = write("moma.json", TINY_SPEC.replace("\"tiny\"", "\"moma44\"").replace("\"seqLen\": 32}",
         "\"seqLen\": 32, \"ffn\": {\"name\": \"moma\", \"options\": {\"experts\": {\"text\": 2, \"image\": 2},"
@@ -124,7 +141,8 @@ class DistributionIT {
     assertTrue(dense.out().contains("valid.perplexity"), dense.out());
     assertTrue(new ObjectMapper().readTree(work.resolve("runs/tiny/eval/results.json").toFile()).has("perplexity"));
     Path run = work.resolve("runs/sparse");
-    String benchmarks = Path.of("../../shared/benchmarks").toAbsolutePath().normalize().toString();
+    // the multiple-choice evaluator's own fixture folder, laid out as a user's benchmarks folder
+    String benchmarks = Path.of("../eval-plugins/multiple-choice/src/test/resources/benchmarks").toAbsolutePath().normalize().toString();
     String[][] evaluators = {
       {"perplexity", "{\"documents\": 16}"},
       {"conditional", "{\"documents\": 16}"},
@@ -132,7 +150,8 @@ class DistributionIT {
       {"routing", "{\"batches\": 2}"},
       {"throughput", "{\"repeats\": 2}"},
       {"speedup", "{\"dense\": \"" + work.resolve("runs/tiny") + "\"}"},
-      {"multiple-choice", "{\"task\": \"piqa\", \"path\": \"" + benchmarks + "\", \"limit\": 20}"}};
+      {"multiple-choice", "{\"task\": \"piqa\", \"path\": \"" + benchmarks + "\"}"},
+      {"multiple-choice", "{\"path\": \"" + benchmarks + "\", \"limit\": 2}"}};
     for (String[] e : evaluators) {
       Result r = MomaProcess.run(Distribution.home(), work, "eval", run.toString(), "--evaluator", e[0], "--options", e[1]);
       assertEquals(0, r.exit(), e[0] + ": " + r.err());
@@ -146,8 +165,10 @@ class DistributionIT {
     assertTrue(results.get("routing").get("layer0.depth.selectionRate").asDouble() > 0.2);
     assertTrue(results.get("throughput").get("inferenceTokensPerSecond").asDouble() > 0);
     assertTrue(results.get("speedup").has("eta"));
-    assertEquals(20, results.get("multiple-choice:piqa").get("items").asInt());
+    assertEquals(3, results.get("multiple-choice:piqa").get("items").asInt());
     assertEquals(0.5, results.get("multiple-choice:piqa").get("chance").asDouble(), 1e-9);
+    assertEquals(2, results.get("multiple-choice").get("arc-easy.items").asInt(), "task all, limit 2 per task");
+    assertTrue(results.get("multiple-choice").has("hellaswag.accuracy"));
     assertTrue(Files.isRegularFile(run.resolve("eval/routing/routing.png")));
 
     Result report = MomaProcess.run(Distribution.home(), work, "report", work.resolve("runs/tiny").toString(), run.toString(),

@@ -22,7 +22,9 @@ final class MomaProcess {
     command.add(home.resolve("bin/moma").toString());
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile());
-    builder.environment().put("MOMA_JAVA_OPTS", "-Dmoma.log.dir=" + workDir.resolve("logs"));
+    String djlCache = System.getProperty("DJL_CACHE_DIR");
+    builder.environment().put("MOMA_JAVA_OPTS", "-Dmoma.log.dir=" + workDir.resolve("logs")
+        + (djlCache != null ? " -DDJL_CACHE_DIR=" + djlCache : ""));
     builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     Path out = workDir.resolve("stdout.txt");
     Path err = workDir.resolve("stderr.txt");

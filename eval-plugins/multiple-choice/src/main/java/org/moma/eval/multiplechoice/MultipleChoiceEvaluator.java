@@ -17,6 +17,7 @@ import org.moma.api.data.Tokenizer;
 import org.moma.api.eval.EvalContext;
 import org.moma.api.eval.EvalResult;
 import org.moma.api.eval.EvaluatorPlugin;
+import org.moma.api.eval.InputCheck;
 import org.moma.api.eval.Scoring;
 import org.osgi.service.component.annotations.Component;
 
@@ -29,10 +30,11 @@ import org.osgi.service.component.annotations.Component;
 @Component(service = EvaluatorPlugin.class, property = MomaPlugin.NAME_PROPERTY + "=multiple-choice")
 public final class MultipleChoiceEvaluator implements EvaluatorPlugin {
   private static final List<OptionSpec> OPTIONS = List.of(
-      new OptionSpec("task", OptionType.STRING, null,
-          "piqa, siqa, hellaswag, winogrande, arc-easy, arc-challenge, openbookqa or boolq"),
-      new OptionSpec("path", OptionType.STRING, null, "the task's file, or a folder laid out like shared/benchmarks"),
-      OptionSpec.integer("limit", 0, "items evaluated (the first ones); 0 = all"));
+      OptionSpec.string("task", "all",
+          "piqa, siqa, hellaswag, winogrande, arc-easy, arc-challenge, openbookqa, boolq, or all of them"),
+      new OptionSpec("path", OptionType.STRING, null,
+          "the task's file, or a benchmarks folder (piqa/valid.jsonl, arc/ARC-Easy-Dev.jsonl, … as in README)"),
+      OptionSpec.integer("limit", 0, "items evaluated per task (the first ones); 0 = all"));
 
   @Override
   public String name() {
@@ -49,9 +51,13 @@ public final class MultipleChoiceEvaluator implements EvaluatorPlugin {
     return OPTIONS;
   }
 
-  static Task task(Options options) {
+  /** The tasks the options name: one, or every task for {@code all}. */
+  static List<Task> tasks(Options options) {
+    if ("all".equals(options.getString("task"))) {
+      return List.of(Task.values());
+    }
     try {
-      return Task.of(options.getString("task"));
+      return List.of(Task.of(options.getString("task")));
     } catch (IllegalArgumentException e) {
       throw new SpecException(options.path() + ".task", "unknown task '" + options.getString("task") + "' (tasks: "
           + String.join(", ", Arrays.stream(Task.values()).map(Task::label).toList()) + ")");
@@ -69,8 +75,42 @@ public final class MultipleChoiceEvaluator implements EvaluatorPlugin {
   }
 
   @Override
+  public List<InputCheck> checkInputs(Options options) {
+    List<InputCheck> checks = new ArrayList<>();
+    Path path = Path.of(options.getString("path"));
+    for (Task task : tasks(options)) {
+      try {
+        Path file = task.file(path);
+        checks.add(new InputCheck(task.label(), true, task.read(path).size() + " items in " + file));
+      } catch (IOException e) {
+        checks.add(new InputCheck(task.label(), false, e.getMessage()));
+      }
+    }
+    return checks;
+  }
+
+  @Override
   public EvalResult evaluate(EvalContext context, Options options) {
-    Task task = task(options);
+    List<Task> tasks = tasks(options);
+    if (tasks.size() == 1) {
+      return new EvalResult(name() + ":" + tasks.get(0).label(), evaluate(context, tasks.get(0), options));
+    }
+    // every task: read them all first, so that a missing file fails before hours of scoring
+    tasks.forEach(t -> items(t, options));
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (Task task : tasks) {
+      for (Map.Entry<String, Object> e : evaluate(context, task, options).entrySet()) {
+        if (e.getKey().equals("causal")) {
+          m.put("causal", e.getValue());
+        } else if (!e.getKey().equals("task")) {
+          m.put(task.label() + "." + e.getKey(), e.getValue());
+        }
+      }
+    }
+    return new EvalResult(name(), m);
+  }
+
+  private Map<String, Object> evaluate(EvalContext context, Task task, Options options) {
     List<Task.Item> items = items(task, options);
     Tokenizer tokenizer = context.textTokenizer();
     List<TokenizedDocument> docs = new ArrayList<>();
@@ -109,7 +149,7 @@ public final class MultipleChoiceEvaluator implements EvaluatorPlugin {
     m.put("accuracyNormalized", (double) correctNormalized / items.size());
     m.put("chance", chance / items.size());
     m.put("causal", context.causal());
-    return new EvalResult(name() + ":" + task.label(), m);
+    return m;
   }
 
   private static double perToken(Scoring.Score s) {

@@ -50,6 +50,12 @@ public final class EvalRunner {
     }
   }
 
+  /** The evaluator's own check of the files it would read ({@code moma eval --check}); no model is loaded. */
+  public java.util.List<org.moma.api.eval.InputCheck> check(String evaluator, JsonNode optionsJson, String path) {
+    EvaluatorPlugin plugin = plugins.require(PluginKind.EVALUATOR, EvaluatorPlugin.class, evaluator, path + ".name");
+    return plugin.checkInputs(PluginDefaults.options(plugin, optionsJson, path + ".options"));
+  }
+
   private static EvalContext context(TrainedModel trained, NDManager scope, Path dir) {
     return new EvalContext() {
       @Override
