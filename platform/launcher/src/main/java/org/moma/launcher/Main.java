@@ -104,14 +104,14 @@ public final class Main {
     Map<String, String> config = new HashMap<>();
     Path cache;
     try {
-      // one cache per process: concurrent runs must not share Felix's bundle cache
-      cache = Files.createTempDirectory("moma-felix-");
+      cache = FrameworkCache.create(home);
     } catch (IOException e) {
       throw new LaunchException("cannot create the framework cache: " + e.getMessage(), e);
     }
     config.put(Constants.FRAMEWORK_STORAGE, cache.toString());
     config.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
     config.put("felix.fileinstall.dir", home.resolve("plugins").toString());
+    config.put("felix.fileinstall.tmpdir", cache.resolve("fileinstall").toString()); // not /tmp: removed with the cache
     config.put("felix.fileinstall.poll", "500");
     config.put("felix.fileinstall.noInitialDelay", "true");
     config.put("felix.fileinstall.log.level", "2");

@@ -35,10 +35,16 @@ public record TrainingSpec(
     checkpointEvery = checkpointEvery == null ? 0 : checkpointEvery;
   }
 
-  /** The same optimisation for a shorter or longer run (warm-up clamped to it, no checkpoints). */
+  /** The same optimisation for a shorter or longer run (warm-up clamped to it, checkpoints as often). */
   public TrainingSpec withSteps(int newSteps) {
     return new TrainingSpec(newSteps, batchSize, learningRate, Math.min(warmupSteps, newSteps), minLrRatio, weightDecay,
-        beta1, beta2, gradClip, accumulation, 0, imageRatio);
+        beta1, beta2, gradClip, accumulation, checkpointEvery, imageRatio);
+  }
+
+  /** The same optimisation with another number of sequences per micro-batch. */
+  public TrainingSpec withBatchSize(int newBatchSize) {
+    return new TrainingSpec(steps, newBatchSize, learningRate, warmupSteps, minLrRatio, weightDecay,
+        beta1, beta2, gradClip, accumulation, checkpointEvery, imageRatio);
   }
 
   /** Whether the loader balances batches to {@link #imageRatio()} (paper §3.1). */

@@ -55,7 +55,12 @@ final class BenchCommand implements Callable<Integer> {
     ExperimentSpec short_ =
         spec.withTraining(spec.training().withSteps(steps)).withOutput(tmp.resolve(spec.name()).toString()).validate();
     List<StepMetrics> metrics = new ArrayList<>();
-    double flopsPerToken = new ExperimentRunner(parent.plugins).run(short_, metrics::add).trainingFlopsPerToken();
+    double flopsPerToken;
+    try {
+      flopsPerToken = new ExperimentRunner(parent.plugins).run(short_, metrics::add).trainingFlopsPerToken();
+    } finally {
+      org.moma.runtime.io.Folders.deleteTree(tmp); // scratch only: nothing of a benchmark stays in /tmp
+    }
     // the first steps include warm-up of the allocator and kernels
     List<StepMetrics> steady = metrics.subList(Math.min(2, metrics.size() - 1), metrics.size());
     double seconds = steady.get(steady.size() - 1).elapsedSeconds() - metrics.get(Math.min(1, metrics.size() - 1)).elapsedSeconds();
@@ -145,7 +150,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Parameters(arity = "1..*", paramLabel = "RUN") List<Path> runs;
 
-    @Option(names = "--tokens", defaultValue = "100") int tokens;
+    @Option(names = "--tokens", defaultValue = "100", description = "tokens generated per way (default: ${DEFAULT-VALUE})") int tokens;
 
     @Override
     public Integer call() {

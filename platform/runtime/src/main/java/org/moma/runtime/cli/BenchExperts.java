@@ -33,11 +33,11 @@ import picocli.CommandLine.ParentCommand;
 final class BenchExperts implements Callable<Integer> {
   @ParentCommand BenchCommand bench;
 
-  @Option(names = "--tokens", defaultValue = "1024") int tokens;
-  @Option(names = "--dmodel", defaultValue = "64") int dModel;
-  @Option(names = "--hidden", defaultValue = "256") int hidden;
-  @Option(names = "--experts", defaultValue = "8") int experts;
-  @Option(names = "--repeats", defaultValue = "30") int repeats;
+  @Option(names = "--tokens", defaultValue = "1024", description = "tokens routed through the layer (default: ${DEFAULT-VALUE})") int tokens;
+  @Option(names = "--dmodel", defaultValue = "64", description = "model width d (default: ${DEFAULT-VALUE})") int dModel;
+  @Option(names = "--hidden", defaultValue = "256", description = "FFN width of the dense layer and of each expert (default: ${DEFAULT-VALUE})") int hidden;
+  @Option(names = "--experts", defaultValue = "8", description = "number of experts (default: ${DEFAULT-VALUE})") int experts;
+  @Option(names = "--repeats", defaultValue = "30", description = "timed repetitions of each variant (default: ${DEFAULT-VALUE})") int repeats;
 
   @Override
   public Integer call() {

@@ -53,14 +53,20 @@ final class BenchPaper implements Callable<Integer> {
   @Option(names = "--budget", defaultValue = "30", description = "minutes for the whole bench (default: ${DEFAULT-VALUE})")
   double budget;
 
-  @Option(names = "--out", defaultValue = "docs/RESULTS.md") Path out;
+  @Option(names = "--out", defaultValue = "docs/RESULTS.md", description = "results page to write (default: ${DEFAULT-VALUE})") Path out;
 
-  @Option(names = "--work", defaultValue = "runs/paper") Path work;
+  @Option(names = "--work", defaultValue = "runs/paper",
+      description = "folder for the runs; one holding an earlier benchmark gets -2, -3 … (default: ${DEFAULT-VALUE})") Path work;
 
   @Override
   public Integer call() throws IOException {
     PrintWriter log = bench.parent.out;
     long start = System.nanoTime();
+    Path requested = work;
+    work = org.moma.runtime.io.Folders.freshSibling(work); // earlier benchmark runs are kept
+    if (!work.equals(requested)) {
+      log.printf(java.util.Locale.ROOT, "%s holds an earlier benchmark: this one goes to %s%n", requested, work);
+    }
     int runs = SIZES.length * (CONFIGS.length + 1);
     // a short dense run measures this machine; the step count gives each run an equal share of 70% of the budget
     ExperimentSpec probe = spec("xs", 64, 2, 256, 4, CONFIGS[0], 6);

@@ -24,13 +24,17 @@ final class GenerateCommand implements Callable<Integer> {
 
   @Option(names = "--prompt", required = true, description = "prompt text; repeat for several prompts") List<String> prompts;
 
-  @Option(names = "--max-tokens", defaultValue = "120") int maxTokens;
+  @Option(names = "--max-tokens", defaultValue = "120",
+      description = "tokens generated per prompt at most (default: ${DEFAULT-VALUE})") int maxTokens;
 
-  @Option(names = "--temperature", defaultValue = "0.8") double temperature;
+  @Option(names = "--temperature", defaultValue = "0.8",
+      description = "sampling temperature; lower is more deterministic (default: ${DEFAULT-VALUE})") double temperature;
 
-  @Option(names = "--top-p", defaultValue = "0.95") double topP;
+  @Option(names = "--top-p", defaultValue = "0.95",
+      description = "nucleus sampling: draw from the smallest set of tokens whose probability reaches this (default: ${DEFAULT-VALUE})") double topP;
 
-  @Option(names = "--seed", defaultValue = "0") long seed;
+  @Option(names = "--seed", defaultValue = "0",
+      description = "random seed of the sampler; the same seed gives the same samples (default: ${DEFAULT-VALUE})") long seed;
 
   @Option(names = "--out", defaultValue = "generated", description = "folder for generated PNGs (default: ${DEFAULT-VALUE})") Path out;
 

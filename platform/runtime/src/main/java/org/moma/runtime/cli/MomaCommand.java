@@ -91,7 +91,8 @@ final class MomaCommand implements Callable<Integer> {
     @Option(names = "--device", description = "cpu, gpu, gpu:N or auto (overrides the spec)")
     String device;
 
-    @Option(names = "--output", description = "run folder (overrides the spec's output)")
+    @Option(names = "--output", description = "run folder (overrides the spec's output); one that holds a run is refused."
+        + " Without it, a taken folder NAME becomes NAME-2, NAME-3 …")
     Path output;
 
     @Option(names = "--steps", description = "number of training steps (overrides the spec; warm-up is clamped to it)")
@@ -113,7 +114,15 @@ final class MomaCommand implements Callable<Integer> {
         experiment = experiment.withDevice(device).validate();
       }
       if (output != null) {
+        org.moma.runtime.train.RunFolder.requireNoRun(output);
         experiment = experiment.withOutput(output.toString());
+      } else {
+        // the spec's own folder is a default, not a choice: never overwrite an earlier run in it
+        Path free = org.moma.runtime.train.RunFolder.nextFree(Path.of(experiment.output()));
+        if (!free.equals(Path.of(experiment.output()))) {
+          parent.out.printf(Locale.ROOT, "%s holds an earlier run: this one goes to %s%n", experiment.output(), free);
+          experiment = experiment.withOutput(free.toString());
+        }
       }
       if (steps != null) {
         if (steps <= 0) {

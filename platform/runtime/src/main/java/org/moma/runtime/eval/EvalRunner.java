@@ -41,8 +41,8 @@ public final class EvalRunner {
     Options options = PluginDefaults.options(plugin, optionsJson, path + ".options");
     Path out = trained.runDirectory().resolve("eval");
     try (NDManager scope = trained.manager().newSubManager()) {
-      Files.createDirectories(out);
       EvalResult result = plugin.evaluate(context(trained, scope, out.resolve(evaluator)), options);
+      Files.createDirectories(out); // only now: a failed evaluation leaves the run folder as it was
       record(out.resolve("results.json"), result);
       return result;
     } catch (IOException e) {

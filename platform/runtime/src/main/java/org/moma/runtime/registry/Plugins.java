@@ -33,11 +33,25 @@ public interface Plugins {
     }
     for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
       for (StackTraceElement frame : t.getStackTrace()) {
+        String cls = frame.getClassName();
+        // the plugin whose own class raised it; else, where several plugins share a package, only their bundle is known
+        List<MomaPlugin> samePackage = new java.util.ArrayList<>();
         for (MomaPlugin plugin : all) {
           String pkg = plugin.getClass().getPackageName();
-          if (frame.getClassName().startsWith(pkg + ".") && !pkg.startsWith("org.moma.api")) {
+          if (pkg.startsWith("org.moma.api") || !cls.startsWith(pkg + ".")) {
+            continue;
+          }
+          if (cls.equals(plugin.getClass().getName()) || cls.startsWith(plugin.getClass().getName() + "$")) {
             return " (raised in " + PluginKind.kindOf(plugin) + " plugin '" + plugin.name() + "' of bundle " + origin(plugin) + ")";
           }
+          samePackage.add(plugin);
+        }
+        if (samePackage.size() == 1) {
+          MomaPlugin plugin = samePackage.get(0);
+          return " (raised in " + PluginKind.kindOf(plugin) + " plugin '" + plugin.name() + "' of bundle " + origin(plugin) + ")";
+        }
+        if (!samePackage.isEmpty()) {
+          return " (raised in bundle " + origin(samePackage.get(0)) + ", in " + cls.substring(cls.lastIndexOf('.') + 1) + ")";
         }
       }
     }

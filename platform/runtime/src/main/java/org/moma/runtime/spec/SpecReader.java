@@ -28,15 +28,38 @@ public final class SpecReader {
   private SpecReader() {}
 
   public static ExperimentSpec read(Path file) {
-    String text;
+    byte[] bytes;
     try {
-      text = Files.readString(file);
+      if (Files.isDirectory(file)) {
+        throw new SpecException("", file + ": is a folder, not a spec file");
+      }
+      bytes = Files.readAllBytes(file);
     } catch (NoSuchFileException e) {
       throw new SpecException("", file + ": spec file not found");
     } catch (IOException e) {
       throw new SpecException("", file + ": cannot read spec file: " + e.getMessage());
     }
-    return parse(text, file.toString());
+    return parse(utf8(bytes, file), file.toString());
+  }
+
+  /** The text of a spec file; bytes that are not UTF-8 (a binary file, another encoding) are named by line. */
+  static String utf8(byte[] bytes, Path file) {
+    java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
+    java.nio.CharBuffer out = java.nio.CharBuffer.allocate(bytes.length);
+    java.nio.charset.CharsetDecoder decoder = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+        .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+    java.nio.charset.CoderResult result = decoder.decode(in, out, true);
+    if (result.isError()) {
+      int line = 1;
+      for (int i = 0; i < in.position(); i++) {
+        line += bytes[i] == '\n' ? 1 : 0;
+      }
+      throw new SpecException("", file + ":" + line + ": not UTF-8 text (byte " + in.position()
+          + "); a spec is a JSON file");
+    }
+    decoder.flush(out);
+    return out.flip().toString();
   }
 
   /** Parses and validates a spec; {@code source} names it in messages. */

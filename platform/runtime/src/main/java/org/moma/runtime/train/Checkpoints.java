@@ -12,29 +12,54 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Stream;
+import java.util.zip.CRC32C;
+import java.util.zip.CheckedInputStream;
+import java.util.zip.CheckedOutputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.moma.runtime.data.SequencePacker;
 import org.moma.runtime.model.EarlyFusionModel;
 
 /**
  * Checkpoints of a run: {@code checkpoints/step-NNNNNN/} holds the parameters, the optimizer
- * moments and {@code state.json} (step, loader position, FLOPs so far, vocabulary identity).
+ * moments, {@code state.json} (step, loader position, FLOPs so far, vocabulary identity) and
+ * {@code manifest.json} (size and CRC-32C of each of them).
  *
- * <p>Written atomically: everything goes into a temporary folder that is renamed into place, and
- * only then does {@code checkpoints/latest} (itself replaced atomically) point at it. A kill at any
- * moment leaves the previous checkpoint readable and {@code latest} pointing at a complete one.
+ * <p>Written durably and atomically: everything goes into a temporary folder whose files and
+ * folder are fsynced before it is renamed into place, and only then does {@code checkpoints/latest}
+ * (itself replaced atomically) point at it. A kill or power loss at any moment leaves the previous
+ * checkpoint intact. A resume verifies the manifest and falls back to the older checkpoint when the
+ * newest is damaged.
  */
 public final class Checkpoints {
+  private static final Logger LOG = LoggerFactory.getLogger(Checkpoints.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int KEEP = 2;
+  private static final String MANIFEST = "manifest.json";
+  private static final List<String> FILES = List.of("model.params", "optimizer.bin", "state.json");
 
   /** What a checkpoint records besides tensors. */
   public record State(
       int step, SequencePacker.State loader, double cumulativeFlops, double elapsedSeconds,
       String vocabularyIdentity, int optimizerSteps) {}
+
+  /** One file of a checkpoint as its manifest records it. */
+  public record Entry(long bytes, String crc32c) {}
+
+  /** The checkpoint a resume continues from, or none when the run stopped before its first. */
+  public record Resumable(Path checkpoint, State state) {}
 
   private Checkpoints() {}
 
@@ -47,40 +72,127 @@ public final class Checkpoints {
     Files.createDirectories(root);
     String name = String.format("step-%06d", state.step());
     Path tmp = Files.createTempDirectory(root, name + ".tmp-");
-    try (DataOutputStream out = stream(tmp.resolve("model.params"))) {
-      model.saveParameters(out);
-    }
-    try (DataOutputStream out = stream(tmp.resolve("optimizer.bin"))) {
+    Map<String, Entry> manifest = new TreeMap<>();
+    manifest.put("model.params", write(tmp.resolve("model.params"), model::saveParameters));
+    manifest.put("optimizer.bin", write(tmp.resolve("optimizer.bin"), out -> {
       writeArrays(out, optimizer.firstMoments());
       writeArrays(out, optimizer.secondMoments());
-    }
-    JSON.writeValue(tmp.resolve("state.json").toFile(), state);
+    }));
+    manifest.put("state.json", write(tmp.resolve("state.json"), out -> out.write(JSON.writeValueAsBytes(state))));
+    write(tmp.resolve(MANIFEST), out -> out.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(Map.of("files", manifest))));
+    fsync(tmp);
     Path target = root.resolve(name);
     if (Files.exists(target)) {
-      deleteTree(target);
+      org.moma.runtime.io.Folders.deleteTree(target); // a damaged copy that a resume fell back past
     }
     Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-    Path pointer = Files.createTempFile(root, "latest", ".tmp");
-    Files.writeString(pointer, name);
+    fsync(root);
+    Path pointer = root.resolve("latest.tmp-" + ProcessHandle.current().pid());
+    write(pointer, out -> out.write(name.getBytes(StandardCharsets.UTF_8)));
     Files.move(pointer, root.resolve("latest"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    fsync(root);
     prune(root, name);
   }
 
-  /** The newest complete checkpoint of a run folder. */
+  /**
+   * The newest intact checkpoint of a run folder, or null when it has none yet. A damaged newer one
+   * is skipped with a warning that names it; none intact is an error (bad input: exit 2) that names
+   * the newest and its damage.
+   */
+  public static Resumable resumable(Path run) throws IOException {
+    List<Path> complete = complete(directory(run));
+    if (complete.isEmpty()) {
+      return null;
+    }
+    String newestDamage = null;
+    for (int i = complete.size() - 1; i >= 0; i--) {
+      Path dir = complete.get(i);
+      String damage = damage(dir);
+      if (damage == null) {
+        State state = readState(dir);
+        if (newestDamage != null) {
+          LOG.warn("checkpoint {} is damaged ({}); falling back to the older intact checkpoint {}",
+              complete.get(complete.size() - 1).getFileName(), newestDamage, dir.getFileName());
+        }
+        return new Resumable(dir, state);
+      }
+      newestDamage = newestDamage == null ? damage : newestDamage;
+    }
+    throw new IllegalArgumentException("checkpoint " + complete.get(complete.size() - 1) + " is damaged (" + newestDamage
+        + ") and no older intact checkpoint is left");
+  }
+
+  /** The newest intact checkpoint (for evaluation and upcycling), or an error naming what is wrong. */
   public static Path latest(Path run) throws IOException {
-    Path pointer = directory(run).resolve("latest");
-    if (!Files.isRegularFile(pointer)) {
-      throw new IOException(run + " has no checkpoint (" + pointer + " is missing); was it run with this platform?");
+    Resumable r = resumable(run);
+    if (r == null) {
+      throw new IOException(run + " has no checkpoint (" + directory(run) + " holds none); was it run with this platform?");
     }
-    Path dir = directory(run).resolve(Files.readString(pointer).trim());
-    if (!Files.isRegularFile(dir.resolve("state.json"))) {
-      throw new IOException(dir + ": incomplete checkpoint (state.json missing)");
+    return r.checkpoint();
+  }
+
+  /** Why a checkpoint folder cannot be used, or null when its manifest verifies. */
+  static String damage(Path dir) {
+    Path manifestFile = dir.resolve(MANIFEST);
+    if (!Files.isRegularFile(manifestFile)) {
+      // written before checkpoints carried a manifest: usable when every file is there
+      for (String f : FILES) {
+        if (!Files.isRegularFile(dir.resolve(f))) {
+          return f + " is missing";
+        }
+      }
+      return null;
     }
-    return dir;
+    Map<String, Entry> files;
+    try {
+      files = JSON.readValue(manifestFile.toFile(), Manifest.class).files();
+    } catch (IOException e) {
+      return MANIFEST + " is unreadable";
+    }
+    if (files == null || !files.keySet().containsAll(FILES)) {
+      return MANIFEST + " does not list " + FILES;
+    }
+    for (Map.Entry<String, Entry> e : files.entrySet()) {
+      Path f = dir.resolve(e.getKey());
+      try {
+        long bytes = Files.size(f);
+        if (bytes != e.getValue().bytes()) {
+          return e.getKey() + " has " + bytes + " bytes, the manifest says " + e.getValue().bytes();
+        }
+        if (!crc32c(f).equals(e.getValue().crc32c())) {
+          return e.getKey() + " fails its checksum";
+        }
+      } catch (IOException missing) {
+        return e.getKey() + " is missing or unreadable";
+      }
+    }
+    return null;
+  }
+
+  /** The manifest file's shape. */
+  record Manifest(Map<String, Entry> files) {}
+
+  /** Removes {@code step-*.tmp-*} folders and pointer temporaries a killed writer left; call with the run folder held. */
+  static void removeStaleTemporaries(Path run) throws IOException {
+    Path root = directory(run);
+    if (!Files.isDirectory(root)) {
+      return;
+    }
+    try (Stream<Path> entries = Files.list(root)) {
+      for (Path p : entries.filter(p -> p.getFileName().toString().contains(".tmp")).toList()) {
+        LOG.info("removing {}, left by an interrupted checkpoint", p);
+        org.moma.runtime.io.Folders.deleteTree(p);
+      }
+    }
   }
 
   public static State readState(Path checkpoint) throws IOException {
-    return JSON.readValue(checkpoint.resolve("state.json").toFile(), State.class);
+    Path file = checkpoint.resolve("state.json");
+    try {
+      return JSON.readValue(file.toFile(), State.class);
+    } catch (com.fasterxml.jackson.core.JacksonException e) {
+      throw new IOException(file + ": not a checkpoint state (" + e.getOriginalMessage().replaceAll("\\s+", " ") + ")", e);
+    }
   }
 
   /** Loads the parameters of a checkpoint into an initialized model. */
@@ -125,32 +237,61 @@ public final class Checkpoints {
     return arrays;
   }
 
-  private static DataOutputStream stream(Path p) throws IOException {
-    return new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(p), 1 << 16));
+  /** What writes one checkpoint file. */
+  private interface Writer {
+    void write(DataOutputStream out) throws IOException;
+  }
+
+  /** Writes a file, fsyncs it, and returns its size and CRC-32C for the manifest. */
+  private static Entry write(Path p, Writer writer) throws IOException {
+    CRC32C crc = new CRC32C();
+    try (FileChannel channel = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      DataOutputStream out = new DataOutputStream(new BufferedOutputStream(
+          new CheckedOutputStream(Channels.newOutputStream(channel), crc), 1 << 16));
+      writer.write(out);
+      out.flush();
+      channel.force(true);
+      return new Entry(channel.size(), Long.toHexString(crc.getValue()));
+    }
+  }
+
+  private static String crc32c(Path f) throws IOException {
+    CRC32C crc = new CRC32C();
+    try (InputStream in = new CheckedInputStream(Files.newInputStream(f), crc)) {
+      in.transferTo(OutputStream.nullOutputStream());
+    }
+    return Long.toHexString(crc.getValue());
+  }
+
+  /** Makes a folder's entries (new names, renames) durable. */
+  private static void fsync(Path dir) throws IOException {
+    try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+      channel.force(true);
+    }
   }
 
   private static DataInputStream input(Path p) throws IOException {
     return new DataInputStream(new BufferedInputStream(Files.newInputStream(p), 1 << 16));
   }
 
-  private static void prune(Path root, String keepNewest) throws IOException {
-    List<Path> complete;
+  /** The renamed-into-place checkpoint folders, oldest first. */
+  private static List<Path> complete(Path root) throws IOException {
+    if (!Files.isDirectory(root)) {
+      return List.of();
+    }
     try (Stream<Path> dirs = Files.list(root)) {
-      complete = dirs.filter(p -> p.getFileName().toString().matches("step-\\d{6}"))
+      return dirs.filter(p -> p.getFileName().toString().matches("step-\\d{6}") && Files.isDirectory(p))
           .sorted(Comparator.comparing(Path::toString)).toList();
     }
+  }
+
+  private static void prune(Path root, String keepNewest) throws IOException {
+    List<Path> complete = complete(root);
     for (int i = 0; i < complete.size() - KEEP; i++) {
       if (!complete.get(i).getFileName().toString().equals(keepNewest)) {
-        deleteTree(complete.get(i));
+        org.moma.runtime.io.Folders.deleteTree(complete.get(i));
       }
     }
   }
 
-  private static void deleteTree(Path dir) throws IOException {
-    try (Stream<Path> files = Files.walk(dir)) {
-      for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
-  }
 }

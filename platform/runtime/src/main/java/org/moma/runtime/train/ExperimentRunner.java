@@ -55,16 +55,21 @@ public final class ExperimentRunner {
     this.plugins = plugins;
   }
 
+  /** Trains a new run into the spec's output folder; a folder that already holds a run is refused untouched. */
   public RunResult run(ExperimentSpec spec, Consumer<StepMetrics> progress) {
-    return execute(spec, Path.of(spec.output()), false, progress);
+    Path dir = Path.of(spec.output());
+    RunFolder.requireNoRun(dir); // before anything is built: fails in a moment
+    return execute(spec, dir, null, progress);
   }
 
-  /** Continues the run in {@code runDir} from its latest checkpoint up to its spec's steps. */
+  /** Continues the run in {@code runDir} from its newest intact checkpoint up to its spec's steps. */
   public RunResult resume(Path runDir, Consumer<StepMetrics> progress) {
-    return execute(SpecReader.read(runDir.resolve("spec.json")), runDir, true, progress);
+    try (RunFolder folder = RunFolder.open(runDir)) {
+      return execute(SpecReader.read(runDir.resolve("spec.json")), runDir, folder, progress);
+    }
   }
 
-  private RunResult execute(ExperimentSpec spec, Path dir, boolean resume, Consumer<StepMetrics> progress) {
+  private RunResult execute(ExperimentSpec spec, Path dir, RunFolder held, Consumer<StepMetrics> progress) {
     Engine engine = Engine.getEngine("PyTorch");
     Device device = DeviceSpec.parse(spec.device()).resolve(engine);
     DocumentSource train = SpecDataset.of(plugins, spec).open("train");
@@ -76,12 +81,15 @@ public final class ExperimentRunner {
       TrainingSpec training = spec.training();
       Shape tokenShape = new Shape(training.batchSize(), dims.seqLen());
       model.initialize(manager, DataType.FLOAT32, tokenShape, tokenShape);
-      Files.createDirectories(dir);
-      if (!resume) {
-        Files.writeString(dir.resolve("spec.json"), SpecReader.toJson(spec));
+      // refuse what cannot fit before the first batch is built or the folder is touched
+      MemoryEstimate.of(dims, training, countParameters(model)).requireFits(device);
+      try (RunFolder folder = held != null ? null : RunFolder.create(dir)) {
+        if (held == null) {
+          Files.writeString(dir.resolve("spec.json"), SpecReader.toJson(spec));
+        }
+        LOG.info("run {} on {}: {} parameters, {} layers", spec.name(), device, countParameters(model), dims.layers());
+        return new Loop(spec, model, train, manager, dir, device).run(held != null, progress);
       }
-      LOG.info("run {} on {}: {} parameters, {} layers", spec.name(), device, countParameters(model), dims.layers());
-      return new Loop(spec, model, train, manager, dir, device).run(resume, progress);
     } catch (IOException e) {
       throw new UncheckedIOException("run folder " + dir + ": " + e.getMessage(), e);
     }
@@ -195,8 +203,14 @@ public final class ExperimentRunner {
     }
 
     private void restore(Path metricsFile) throws IOException {
-      Path checkpoint = Checkpoints.latest(dir);
-      Checkpoints.State state = Checkpoints.readState(checkpoint);
+      Checkpoints.Resumable resumable = Checkpoints.resumable(dir);
+      if (resumable == null) {
+        LOG.warn("{} has no checkpoint yet: training it again from step 0", dir);
+        Files.write(metricsFile, List.of());
+        return;
+      }
+      Path checkpoint = resumable.checkpoint();
+      Checkpoints.State state = resumable.state();
       if (!state.vocabularyIdentity().equals(source.vocabulary().identity())) {
         throw new SpecException("data", checkpoint + " was trained on vocabulary " + state.vocabularyIdentity()
             + " but the dataset now gives " + source.vocabulary().identity());
@@ -206,7 +220,7 @@ public final class ExperimentRunner {
       step = state.step();
       cumulativeFlops = state.cumulativeFlops();
       elapsedBefore = state.elapsedSeconds();
-      // steps logged after the checkpoint are replayed, so drop them from the metrics
+      // steps logged after the checkpoint are replayed, so drop them from the metrics (a line cut by a kill too)
       List<String> lines = Files.exists(metricsFile) ? Files.readAllLines(metricsFile) : List.of();
       Files.write(metricsFile, lines.subList(0, Math.min(step, lines.size())));
       LOG.info("resumed {} at step {} from {}", spec.name(), step, checkpoint);
