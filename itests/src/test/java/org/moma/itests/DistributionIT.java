@@ -69,8 +69,12 @@ class DistributionIT {
     assertEquals(0, MomaProcess.run(Distribution.home(), work, "run", spec.toString()).exit());
     Path run = work.resolve("runs/again");
     List<String> original = Files.readAllLines(run.resolve("metrics.jsonl"));
-    // as if the process had been killed after step 6: the last complete checkpoint is step 6
-    Files.writeString(run.resolve("checkpoints/latest"), "step-000006");
+    // as if the process had been killed before step 12's checkpoint was renamed into place
+    try (var files = Files.walk(run.resolve("checkpoints/step-000012"))) {
+      for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
     Result r = MomaProcess.run(Distribution.home(), work, "run", "--resume", run.toString());
     assertEquals(0, r.exit(), r.err());
     List<String> resumed = Files.readAllLines(run.resolve("metrics.jsonl"));

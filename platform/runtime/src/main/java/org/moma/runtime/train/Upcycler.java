@@ -45,9 +45,7 @@ public final class Upcycler {
   }
 
   public Path upcycle(Path seedRun, ExperimentSpec target, Path newRun) throws IOException {
-    if (Files.exists(newRun.resolve("checkpoints"))) {
-      throw new SpecException("output", newRun + " already holds a run: choose another output folder");
-    }
+    RunFolder.requireNoRun(newRun);
     try (TrainedModel seed = TrainedModel.load(plugins, seedRun, target.device())) {
       NDManager manager = seed.manager();
       ModelDims dims = ModelAssembler.dims(target.model(), seed.train().vocabulary());
@@ -67,14 +65,15 @@ public final class Upcycler {
       model.getParameters().values().forEach(parameters::add);
       AdamW fresh = new AdamW(parameters, target.training().beta1(), target.training().beta2(),
           target.training().weightDecay(), target.training().gradClip());
-      Files.createDirectories(newRun);
-      ExperimentSpec spec = target.withOutput(newRun.toString());
-      Files.writeString(newRun.resolve("spec.json"), SpecReader.toJson(spec));
-      Files.writeString(newRun.resolve("metrics.jsonl"), "");
-      Files.writeString(newRun.resolve("upcycled-from.txt"), seedRun.toAbsolutePath() + "\n");
-      // FLOPs carry over (one compute axis for both stages); wall time does not, so tokens/s is this run's own
-      Checkpoints.save(newRun, new Checkpoints.State(0, seedState.loader(), seedState.cumulativeFlops(),
-          0, seedState.vocabularyIdentity(), 0), model, fresh);
+      try (RunFolder held = RunFolder.create(newRun)) {
+        ExperimentSpec spec = target.withOutput(newRun.toString());
+        Files.writeString(newRun.resolve("spec.json"), SpecReader.toJson(spec));
+        Files.writeString(newRun.resolve("metrics.jsonl"), "");
+        Files.writeString(newRun.resolve("upcycled-from.txt"), seedRun.toAbsolutePath() + "\n");
+        // FLOPs carry over (one compute axis for both stages); wall time does not, so tokens/s is this run's own
+        Checkpoints.save(newRun, new Checkpoints.State(0, seedState.loader(), seedState.cumulativeFlops(),
+            0, seedState.vocabularyIdentity(), 0), model, fresh);
+      }
       return newRun;
     }
   }
