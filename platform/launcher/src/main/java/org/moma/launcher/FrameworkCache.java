@@ -29,6 +29,10 @@ final class FrameworkCache {
     removeAbandoned(root);
     Path cache = Files.createTempDirectory(root, "pid-" + ProcessHandle.current().pid() + "-");
     Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(cache), "moma-cache-cleanup"));
+    // JNA (the MPI binding) unpacks its native stub here rather than in /tmp
+    if (System.getProperty("jna.tmpdir") == null) {
+      System.setProperty("jna.tmpdir", cache.resolve("jna").toString());
+    }
     return cache;
   }
 

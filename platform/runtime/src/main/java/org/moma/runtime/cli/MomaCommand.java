@@ -10,6 +10,7 @@ import org.moma.api.OptionSpec;
 import org.moma.api.PluginKind;
 import org.moma.api.data.DocumentSource;
 import org.moma.api.data.ShardFile;
+import org.moma.api.dist.Collectives;
 import org.moma.api.spec.ExperimentSpec;
 import org.moma.runtime.registry.Plugins;
 import org.moma.runtime.registry.SpecDataset;
@@ -30,10 +31,12 @@ import picocli.CommandLine.Parameters;
         MomaCommand.FlopsCommand.class, EvalCommand.class, ReportCommand.class, TrainAuxCommand.class, UpcycleCommand.class, GenerateCommand.class, BenchCommand.class, MomaCommand.ShellCommand.class})
 final class MomaCommand implements Callable<Integer> {
   final Plugins plugins;
+  final Collectives world;
   final PrintWriter out;
 
-  MomaCommand(Plugins plugins, PrintWriter out) {
+  MomaCommand(Plugins plugins, Collectives world, PrintWriter out) {
     this.plugins = plugins;
+    this.world = world;
     this.out = out;
   }
 
@@ -98,14 +101,28 @@ final class MomaCommand implements Callable<Integer> {
     @Option(names = "--steps", description = "number of training steps (overrides the spec; warm-up is clamped to it)")
     Integer steps;
 
+    @Option(names = "--ranks", paramLabel = "N",
+        description = "train data-parallel in N local processes started by Open MPI's mpirun (the spec's batchSize is the global batch)")
+    Integer ranks;
+
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec command;
+
     @Override
     public Integer call() {
+      if (ranks != null && ranks != 1) {
+        if (ranks > 1) { // refuse a batch that cannot be shared before any rank starts
+          ExperimentSpec job = SpecReader.read(resume != null ? resume.resolve("spec.json") : spec != null ? spec : home().resolve("examples/default.json"));
+          ExperimentRunner.requireDivisible(job.training(), ranks);
+        }
+        return Launch.ranks(ranks, parent.world, command.commandLine().getParseResult().originalArgs());
+      }
+      ExperimentRunner runner = new ExperimentRunner(parent.plugins, parent.world);
       if (resume != null) {
         if (spec != null || device != null || output != null || steps != null) {
           throw new IllegalArgumentException("--resume continues a run with its own spec: give no SPEC, --device, --output or --steps");
         }
         try (ConsoleProgress progress = new ConsoleProgress(parent.out)) {
-          return report(parent.out, new ExperimentRunner(parent.plugins).resume(resume, progress));
+          return report(parent.out, runner.resume(resume, progress));
         }
       }
       Path file = spec != null ? spec : home().resolve("examples/default.json");
@@ -114,9 +131,11 @@ final class MomaCommand implements Callable<Integer> {
         experiment = experiment.withDevice(device).validate();
       }
       if (output != null) {
-        org.moma.runtime.train.RunFolder.requireNoRun(output);
+        if (parent.world.isSingle()) {
+          org.moma.runtime.train.RunFolder.requireNoRun(output); // before the first line (a job's ranks agree on it later)
+        }
         experiment = experiment.withOutput(output.toString());
-      } else {
+      } else if (parent.world.rank() == 0) {
         // the spec's own folder is a default, not a choice: never overwrite an earlier run in it
         Path free = org.moma.runtime.train.RunFolder.nextFree(Path.of(experiment.output()));
         if (!free.equals(Path.of(experiment.output()))) {
@@ -134,7 +153,7 @@ final class MomaCommand implements Callable<Integer> {
       out.printf(Locale.ROOT, "run %s: %d steps, spec %s%n", experiment.name(), experiment.training().steps(), file);
       RunResult result;
       try (ConsoleProgress progress = new ConsoleProgress(out)) {
-        result = new ExperimentRunner(parent.plugins).run(experiment, progress);
+        result = runner.run(experiment, progress);
       }
       report(out, result);
       if (!experiment.evaluation().isEmpty()) {

@@ -2,6 +2,7 @@ package org.moma.runtime.cli;
 
 import java.io.PrintWriter;
 import org.moma.api.SpecException;
+import org.moma.api.dist.Collectives;
 import org.moma.runtime.registry.Plugins;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -25,10 +26,12 @@ public final class MomaCommandLine implements CommandLineService {
   public static final int FAILED = 1;
 
   private final Plugins plugins;
+  private final Collectives world;
 
   @Activate
-  public MomaCommandLine(@Reference Plugins plugins, @Reference ai.djl.engine.Engine engine) {
+  public MomaCommandLine(@Reference Plugins plugins, @Reference ai.djl.engine.Engine engine, @Reference Collectives world) {
     this.plugins = plugins;
+    this.world = world;
   }
 
   @Override
@@ -37,15 +40,22 @@ public final class MomaCommandLine implements CommandLineService {
   }
 
   public int execute(String[] args, PrintWriter out, PrintWriter err) {
-    CommandLine cli = new CommandLine(new MomaCommand(plugins, out));
-    cli.setOut(out);
-    cli.setErr(err);
+    // in a data-parallel job rank 0 speaks for all: the others print only what is theirs alone
+    boolean speaker = world.rank() == 0;
+    PrintWriter console = speaker ? out : new PrintWriter(java.io.Writer.nullWriter());
+    CommandLine cli = new CommandLine(new MomaCommand(plugins, world, console));
+    cli.setOut(console);
+    cli.setErr(speaker ? err : console);
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           LOG.error(REPORTED, "command failed: {}", String.join(" ", args), e);
-          err.println("error: " + message(e) + plugins.blame(e));
-          err.flush();
-          return e instanceof SpecException || e instanceof IllegalArgumentException ? USAGE : FAILED;
+          boolean badInput = e instanceof SpecException || e instanceof IllegalArgumentException;
+          // every rank meets the same bad input, and a peer's failure was told by that peer
+          if (speaker || !(badInput || e instanceof Collectives.PeerFailure)) {
+            err.println((speaker ? "" : "rank " + world.rank() + ": ") + "error: " + message(e) + plugins.blame(e));
+            err.flush();
+          }
+          return badInput ? USAGE : FAILED;
         });
     cli.setParameterExceptionHandler(
         (e, parsedArgs) -> {

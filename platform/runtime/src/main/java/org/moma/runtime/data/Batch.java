@@ -23,6 +23,26 @@ public record Batch(int rows, int seqLen, int[] tokens, int[] modality) {
     return count;
   }
 
+  /** Number of targets that are not {@code pad}: the denominator of the batch's mean loss. */
+  public long validTargets(int pad) {
+    long count = 0;
+    for (int r = 0; r < rows; r++) {
+      for (int i = 1; i <= seqLen; i++) {
+        if (tokens[r * (seqLen + 1) + i] != pad) {
+          count++;
+        }
+      }
+    }
+    return count;
+  }
+
+  /** Rows {@code [from, to)}: a data-parallel rank's share of the global batch. */
+  public Batch rows(int from, int to) {
+    int width = seqLen + 1;
+    return new Batch(to - from, seqLen, java.util.Arrays.copyOfRange(tokens, from * width, to * width),
+        java.util.Arrays.copyOfRange(modality, from * width, to * width));
+  }
+
   /** {@code [rows, seqLen + 1]} tokens and modality ids on the manager's device. */
   public NDArray[] toArrays(NDManager manager) {
     Shape shape = new Shape(rows, seqLen + 1);

@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 import org.moma.api.DeviceSpec;
 import org.moma.api.SpecException;
+import org.moma.api.dist.Collectives;
 import org.moma.api.data.DocumentSource;
 import org.moma.api.model.Modality;
 import org.moma.api.model.ModelDims;
@@ -50,45 +51,107 @@ public final class ExperimentRunner {
   private static final Logger LOG = LoggerFactory.getLogger(ExperimentRunner.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private final Plugins plugins;
+  private final Collectives world;
 
+  /** A runner in a world of one process. */
   public ExperimentRunner(Plugins plugins) {
+    this(plugins, Collectives.SINGLE);
+  }
+
+  /**
+   * A runner that is one rank of a data-parallel job: the spec's batch is the global batch, each
+   * rank trains on its share of the rows, gradients are summed over the ranks, and rank 0 alone
+   * writes the run folder.
+   */
+  public ExperimentRunner(Plugins plugins, Collectives world) {
     this.plugins = plugins;
+    this.world = world;
   }
 
   /** Trains a new run into the spec's output folder; a folder that already holds a run is refused untouched. */
   public RunResult run(ExperimentSpec spec, Consumer<StepMetrics> progress) {
     Path dir = Path.of(spec.output());
-    RunFolder.requireNoRun(dir); // before anything is built: fails in a moment
-    return execute(spec, dir, null, progress);
+    onRankZero(() -> RunFolder.requireNoRun(dir)); // before anything is built: fails in a moment
+    return execute(spec, dir, false, progress);
   }
 
   /** Continues the run in {@code runDir} from its newest intact checkpoint up to its spec's steps. */
   public RunResult resume(Path runDir, Consumer<StepMetrics> progress) {
-    try (RunFolder folder = RunFolder.open(runDir)) {
-      return execute(SpecReader.read(runDir.resolve("spec.json")), runDir, folder, progress);
+    RunFolder[] held = new RunFolder[1];
+    onRankZero(() -> held[0] = RunFolder.open(runDir));
+    try {
+      return execute(SpecReader.read(runDir.resolve("spec.json")), runDir, true, progress);
+    } finally {
+      if (held[0] != null) {
+        held[0].close();
+      }
     }
   }
 
-  private RunResult execute(ExperimentSpec spec, Path dir, RunFolder held, Consumer<StepMetrics> progress) {
+  /** The global batch must split into equal shares, one per rank. */
+  public static void requireDivisible(TrainingSpec training, int ranks) {
+    if (training.batchSize() % ranks != 0) {
+      throw new SpecException("training.batchSize", "the global batch of " + training.batchSize()
+          + " sequences does not divide among " + ranks + " ranks: make it a multiple of " + ranks);
+    }
+  }
+
+  /**
+   * A step only rank 0 takes (the run folder is its alone); every rank learns whether it failed,
+   * so that no rank waits forever for one that stopped.
+   */
+  private void onRankZero(Runnable step) {
+    RuntimeException failure = null;
+    if (world.rank() == 0) {
+      try {
+        step.run();
+      } catch (RuntimeException e) {
+        failure = e;
+      }
+    }
+    if (!world.allSucceeded(failure == null)) {
+      throw failure != null ? failure : new Collectives.PeerFailure("rank 0 stopped the run");
+    }
+  }
+
+  private RunResult execute(ExperimentSpec spec, Path dir, boolean resume, Consumer<StepMetrics> progress) {
+    TrainingSpec training = spec.training();
+    requireDivisible(training, world.size());
     Engine engine = Engine.getEngine("PyTorch");
     Device device = DeviceSpec.parse(spec.device()).resolve(engine);
-    DocumentSource train = SpecDataset.of(plugins, spec).open("train");
+    // rank 0 trains or loads the tokenizers first; the others then load what it stored
+    DocumentSource[] opened = new DocumentSource[1];
+    onRankZero(() -> opened[0] = SpecDataset.of(plugins, spec).open("train"));
+    DocumentSource train = world.rank() == 0 ? opened[0] : SpecDataset.of(plugins, spec).open("train");
     ModelDims dims = ModelAssembler.dims(spec.model(), train.vocabulary());
     engine.setRandomSeed((int) (long) spec.seed());
     try (NDManager manager = NDManager.newBaseManager(device, engine.getEngineName())) {
       EarlyFusionModel model = new ModelAssembler(plugins).build(spec.model(), dims, train.modalities());
       model.setInitializer(new NormalInitializer(0.02f), Parameter.Type.WEIGHT);
-      TrainingSpec training = spec.training();
-      Shape tokenShape = new Shape(training.batchSize(), dims.seqLen());
+      Shape tokenShape = new Shape(training.batchSize() / world.size(), dims.seqLen());
       model.initialize(manager, DataType.FLOAT32, tokenShape, tokenShape);
       // refuse what cannot fit before the first batch is built or the folder is touched
-      MemoryEstimate.of(dims, training, countParameters(model)).requireFits(device);
-      try (RunFolder folder = held != null ? null : RunFolder.create(dir)) {
-        if (held == null) {
-          Files.writeString(dir.resolve("spec.json"), SpecReader.toJson(spec));
+      MemoryEstimate.of(dims, training.withBatchSize(training.batchSize() / world.size()), countParameters(model))
+          .requireFits(device, world.localSize());
+      RunFolder[] created = new RunFolder[1];
+      if (!resume) {
+        onRankZero(() -> {
+          created[0] = RunFolder.create(dir);
+          try {
+            Files.writeString(dir.resolve("spec.json"), SpecReader.toJson(spec));
+          } catch (IOException e) {
+            throw new UncheckedIOException("run folder " + dir + ": " + e.getMessage(), e);
+          }
+        });
+      }
+      try {
+        LOG.info("run {} on {} ({}): {} parameters, {} layers", spec.name(), device, world.describe(), countParameters(model),
+            dims.layers());
+        return new Loop(spec, model, train, manager, dir, device, world).run(resume, progress);
+      } finally {
+        if (created[0] != null) {
+          created[0].close();
         }
-        LOG.info("run {} on {}: {} parameters, {} layers", spec.name(), device, countParameters(model), dims.layers());
-        return new Loop(spec, model, train, manager, dir, device).run(held != null, progress);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("run folder " + dir + ": " + e.getMessage(), e);
@@ -107,12 +170,18 @@ public final class ExperimentRunner {
     private final AdamW optimizer;
     private final SequencePacker packer;
     private final double flopsPerToken;
+    private final Collectives world;
+    private final boolean writer;
+    private final DataParallel parallel;
     private int step;
     private double cumulativeFlops;
     private double elapsedBefore;
 
-    Loop(ExperimentSpec spec, EarlyFusionModel model, DocumentSource source, NDManager manager, Path dir, Device device) {
+    Loop(ExperimentSpec spec, EarlyFusionModel model, DocumentSource source, NDManager manager, Path dir, Device device,
+        Collectives world) {
       this.spec = spec;
+      this.world = world;
+      this.writer = world.rank() == 0;
       this.training = spec.training();
       this.model = model;
       this.source = source;
@@ -122,6 +191,7 @@ public final class ExperimentRunner {
       List<Parameter> parameters = new ArrayList<>();
       model.getParameters().values().forEach(parameters::add);
       optimizer = new AdamW(parameters, training.beta1(), training.beta2(), training.weightDecay(), training.gradClip());
+      parallel = new DataParallel(world, parameters);
       packer = SequencePacker.forTraining(source, model.dims().seqLen(), training);
       flopsPerToken = 3 * model.forwardFlopsPerToken(); // forward + backward ≈ 3× forward
     }
@@ -130,15 +200,18 @@ public final class ExperimentRunner {
       Path metricsFile = dir.resolve("metrics.jsonl");
       if (resume) {
         restore(metricsFile);
+      } else {
+        parallel.broadcastParameters(); // every rank starts from rank 0's initialization
       }
       LearningRateSchedule schedule =
           new LearningRateSchedule(training.learningRate(), training.warmupSteps(), training.steps(), training.minLrRatio());
       ParameterStore store = new ParameterStore(manager, false);
       List<Modality> modalities = List.of(Modality.TEXT, Modality.IMAGE);
       int pad = source.vocabulary().pad();
+      int share = training.batchSize() / world.size();
       long start = System.nanoTime();
       double loss = Double.NaN;
-      try (BufferedWriter metrics = Files.newBufferedWriter(metricsFile,
+      try (BufferedWriter metrics = !writer ? null : Files.newBufferedWriter(metricsFile,
           resume ? new StandardOpenOption[] {StandardOpenOption.CREATE, StandardOpenOption.APPEND}
               : new StandardOpenOption[] {StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE})) {
         while (step < training.steps()) {
@@ -146,26 +219,43 @@ public final class ExperimentRunner {
           // reseeded per step: stochastic layers (Gumbel noise) draw the same numbers after a resume
           Engine.getEngine("PyTorch").setRandomSeed((int) (spec.seed() * 1_000_003L + step));
           double lr = schedule.at(step);
-          double stepLoss = 0;
-          double[] modalityLoss = new double[modalities.size()];
           long textTokens = 0;
           long imageTokens = 0;
+          // per micro-batch: this rank's loss sum, then per modality sum and count; summed over the ranks below
+          int width = 1 + 2 * modalities.size();
+          double[] sums = new double[training.accumulation() * width];
+          long[] globalTargets = new long[training.accumulation()];
           for (int micro = 0; micro < training.accumulation(); micro++) {
-            Batch batch = packer.next(training.batchSize());
-            textTokens += batch.targetCount(Modality.TEXT.id());
-            imageTokens += batch.targetCount(Modality.IMAGE.id());
+            Batch global = packer.next(training.batchSize());
+            textTokens += global.targetCount(Modality.TEXT.id());
+            imageTokens += global.targetCount(Modality.IMAGE.id());
+            globalTargets[micro] = global.validTargets(pad);
+            Batch batch = world.isSingle() ? global : global.rows(world.rank() * share, (world.rank() + 1) * share);
             try (NDManager scope = manager.newSubManager();
                 GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
               NDArray[] rows = batch.toArrays(scope);
               NDList out = model.forward(store, new NDList(Batch.inputs(rows[0]), Batch.inputs(rows[1])), true);
-              LanguageModelLoss.Result result =
-                  LanguageModelLoss.compute(out.get(0), Batch.targets(rows[0]), Batch.targets(rows[1]), pad,
-                      spec.model().zLoss(), modalities);
-              collector.backward(result.objective().add(out.get(1)));
-              stepLoss += result.loss() / training.accumulation();
-              for (int m = 0; m < modalityLoss.length; m++) {
-                modalityLoss[m] += result.perModality()[m] / training.accumulation();
+              LanguageModelLoss.Result result = LanguageModelLoss.compute(out.get(0), Batch.targets(rows[0]),
+                  Batch.targets(rows[1]), pad, spec.model().zLoss(), modalities, globalTargets[micro]);
+              // auxiliary losses are per rank: their mean over the ranks is what the summed gradients carry
+              NDArray auxiliary = world.isSingle() ? out.get(1) : org.moma.api.nn.Tensors.times(out.get(1), 1.0 / world.size());
+              collector.backward(result.objective().add(auxiliary));
+              sums[micro * width] = result.lossSum();
+              for (int m = 0; m < modalities.size(); m++) {
+                sums[micro * width + 1 + 2 * m] = result.modalitySums()[m];
+                sums[micro * width + 2 + 2 * m] = result.modalityCounts()[m];
               }
+            }
+          }
+          world.allreduceSum(sums);
+          parallel.sumGradients();
+          double stepLoss = 0;
+          double[] modalityLoss = new double[modalities.size()];
+          for (int micro = 0; micro < training.accumulation(); micro++) {
+            stepLoss += sums[micro * width] / Math.max(1, globalTargets[micro]) / training.accumulation();
+            for (int m = 0; m < modalities.size(); m++) {
+              double n = sums[micro * width + 2 + 2 * m];
+              modalityLoss[m] += (n == 0 ? Double.NaN : sums[micro * width + 1 + 2 * m] / n) / training.accumulation();
             }
           }
           double gradNorm = optimizer.step(lr, training.accumulation());
@@ -185,11 +275,13 @@ public final class ExperimentRunner {
               new StepMetrics(step, training.steps(), stepLoss, modalityLoss[0], modalityLoss[1], lr, gradNorm,
                   textTokens, imageTokens, tokens / seconds, cumulativeFlops,
                   elapsedBefore + (System.nanoTime() - start) / 1e9);
-          metrics.write(JSON.writeValueAsString(m));
-          metrics.newLine();
-          metrics.flush();
-          if ((training.checkpointEvery() > 0 && step % training.checkpointEvery() == 0) || step == training.steps()) {
-            checkpoint(elapsedBefore + (System.nanoTime() - start) / 1e9);
+          if (writer) {
+            metrics.write(JSON.writeValueAsString(m));
+            metrics.newLine();
+            metrics.flush();
+            if ((training.checkpointEvery() > 0 && step % training.checkpointEvery() == 0) || step == training.steps()) {
+              checkpoint(elapsedBefore + (System.nanoTime() - start) / 1e9);
+            }
           }
           progress.accept(m);
         }
@@ -206,7 +298,10 @@ public final class ExperimentRunner {
       Checkpoints.Resumable resumable = Checkpoints.resumable(dir);
       if (resumable == null) {
         LOG.warn("{} has no checkpoint yet: training it again from step 0", dir);
-        Files.write(metricsFile, List.of());
+        if (writer) {
+          Files.write(metricsFile, List.of());
+        }
+        parallel.broadcastParameters();
         return;
       }
       Path checkpoint = resumable.checkpoint();
@@ -221,8 +316,10 @@ public final class ExperimentRunner {
       cumulativeFlops = state.cumulativeFlops();
       elapsedBefore = state.elapsedSeconds();
       // steps logged after the checkpoint are replayed, so drop them from the metrics (a line cut by a kill too)
-      List<String> lines = Files.exists(metricsFile) ? Files.readAllLines(metricsFile) : List.of();
-      Files.write(metricsFile, lines.subList(0, Math.min(step, lines.size())));
+      if (writer) {
+        List<String> lines = Files.exists(metricsFile) ? Files.readAllLines(metricsFile) : List.of();
+        Files.write(metricsFile, lines.subList(0, Math.min(step, lines.size())));
+      }
       LOG.info("resumed {} at step {} from {}", spec.name(), step, checkpoint);
     }
 
@@ -245,8 +342,11 @@ public final class ExperimentRunner {
         summary.put("imageRatioDeviation", packer.imageShare() - training.imageRatio());
         summary.put("skippedDocuments", packer.skipped());
       }
-      JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("summary.json").toFile(), summary);
-      org.moma.runtime.report.RunReport.write(dir);
+      summary.put("ranks", world.size());
+      if (writer) {
+        JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("summary.json").toFile(), summary);
+        org.moma.runtime.report.RunReport.write(dir);
+      }
       return new RunResult(dir, device.toString(), training.steps(), loss, flopsPerToken, tokensPerSecond);
     }
   }

@@ -9,6 +9,10 @@ import org.moma.api.model.Modality;
 /**
  * Next-token cross-entropy, overall and per modality of the predicted token, ignoring padding;
  * plus the optional z-loss {@code zLoss · mean(logsumexp(logits)²)} that keeps logits bounded.
+ *
+ * <p>The objective is a sum over this batch's targets divided by {@code targets}, the number of
+ * non-padding targets of the whole global batch: with data parallelism each rank holds some rows of
+ * it, and the ranks' summed gradients are exactly those of the mean over the global batch.
  */
 public final class LanguageModelLoss {
   private LanguageModelLoss() {}
@@ -17,11 +21,10 @@ public final class LanguageModelLoss {
    * @param logits {@code [B, T, V]}
    * @param targets {@code [B, T]} int ids
    * @param targetModality {@code [B, T]} int modality ids of the targets
-   * @return index 0: the objective (mean CE + z-loss); then the mean CE of each modality in
-   *     {@code modalities} order (NaN when the batch has no such target)
+   * @param globalTargets non-padding targets of the global batch these rows belong to
    */
-  public static Result compute(
-      NDArray logits, NDArray targets, NDArray targetModality, int pad, double zLoss, List<Modality> modalities) {
+  public static Result compute(NDArray logits, NDArray targets, NDArray targetModality, int pad, double zLoss,
+      List<Modality> modalities, long globalTargets) {
     long vocab = logits.getShape().get(2);
     NDArray flat = logits.reshape(-1, vocab);
     NDArray maxLogit = flat.max(new int[] {-1}, true).stopGradient();
@@ -30,26 +33,28 @@ public final class LanguageModelLoss {
     NDArray picked = flat.gather(ids, 1).squeeze(-1);
     NDArray tokenLoss = logZ.sub(picked);
     NDArray valid = targets.reshape(-1).neq(pad).toType(DataType.FLOAT32, false);
-    NDArray count = valid.sum().maximum(1f);
-    NDArray mean = tokenLoss.mul(valid).sum().div(count);
-    NDArray objective = mean;
+    double inverse = 1.0 / Math.max(1, globalTargets);
+    NDArray lossSum = tokenLoss.mul(valid).sum();
+    NDArray objective = Tensors.times(lossSum, inverse);
     if (zLoss > 0) {
-      objective = objective.add(Tensors.times(logZ.square().mul(valid).sum().div(count), zLoss));
+      objective = objective.add(Tensors.times(logZ.square().mul(valid).sum(), zLoss * inverse));
     }
     NDArray modality = targetModality.reshape(-1);
-    double[] perModality = new double[modalities.size()];
+    double[] modalitySums = new double[modalities.size()];
+    double[] modalityCounts = new double[modalities.size()];
     for (int i = 0; i < modalities.size(); i++) {
       NDArray mask = modality.eq(modalities.get(i).id()).toType(DataType.FLOAT32, false).mul(valid);
-      float n = mask.sum().getFloat();
-      perModality[i] = n == 0 ? Double.NaN : tokenLoss.mul(mask).sum().getFloat() / n;
+      modalityCounts[i] = mask.sum().getFloat();
+      modalitySums[i] = tokenLoss.mul(mask).sum().getFloat();
     }
-    return new Result(objective, mean.getFloat(), perModality);
+    return new Result(objective, lossSum.getFloat(), modalitySums, modalityCounts);
   }
 
   /**
    * @param objective the differentiable scalar to minimise
-   * @param loss mean cross-entropy over all targets
-   * @param perModality mean cross-entropy per modality (NaN if absent)
+   * @param lossSum cross-entropy summed over this batch's non-padding targets
+   * @param modalitySums the same per modality
+   * @param modalityCounts non-padding targets per modality in this batch
    */
-  public record Result(NDArray objective, double loss, double[] perModality) {}
+  public record Result(NDArray objective, double lossSum, double[] modalitySums, double[] modalityCounts) {}
 }

@@ -35,13 +35,19 @@ public record MemoryEstimate(long parameterBytes, long activationBytes, int batc
 
   /** Refuses, in one line that names the spec fields, a run the device's available memory cannot hold. */
   public void requireFits(Device device) {
-    long available = available(device);
+    requireFits(device, 1);
+  }
+
+  /** As above, for one of {@code localRanks} ranks that share this machine's memory. */
+  public void requireFits(Device device, int localRanks) {
+    long available = available(device) / Math.max(1, localRanks);
     if (available > 0 && totalBytes() > available) {
       throw new SpecException("training.batchSize", String.format(Locale.ROOT,
           "%d sequences of model.seqLen %d need about %s of memory (activations %s, parameters with gradients and"
               + " AdamW moments %s) but %s has %s available: lower training.batchSize (training.accumulation keeps"
               + " the tokens per step) or model.seqLen",
-          batchSize, seqLen, bytes(totalBytes()), bytes(activationBytes), bytes(parameterBytes), device, bytes(available)));
+          batchSize, seqLen, bytes(totalBytes()), bytes(activationBytes), bytes(parameterBytes),
+          localRanks > 1 ? "each of " + localRanks + " ranks on " + device : device, bytes(available)));
     }
   }
 
