@@ -50,6 +50,9 @@ public final class Main {
 
   static int run(String[] args) throws LaunchException {
     Path home = Path.of(System.getProperty("moma.home", ".")).toAbsolutePath().normalize();
+    if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
+      System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(intraOpThreads(System.getenv())));
+    }
     boolean shell = args.length > 0 && args[0].equals("shell");
     Framework framework = start(home, shell);
     try {
@@ -65,6 +68,23 @@ public final class Main {
     } finally {
       stop(framework);
     }
+  }
+
+  /**
+   * libtorch's intra-op threads for this process: the cores it may use, shared among the ranks of
+   * a job on this machine (Open MPI's {@code OMPI_COMM_WORLD_LOCAL_SIZE}, Slurm's
+   * {@code SLURM_NTASKS_PER_NODE}), at least one.
+   */
+  static int intraOpThreads(Map<String, String> env) {
+    int ranksHere = 1;
+    for (String key : new String[] {"OMPI_COMM_WORLD_LOCAL_SIZE", "SLURM_NTASKS_PER_NODE"}) {
+      String v = env.get(key);
+      if (v != null && v.matches("\\d+.*")) {
+        ranksHere = Math.max(1, Integer.parseInt(v.replaceAll("\\D.*", "")));
+        break;
+      }
+    }
+    return Math.max(1, Runtime.getRuntime().availableProcessors() / ranksHere);
   }
 
   /** Boots the framework and starts every bundle; a bundle that fails is a launch error naming it. */

@@ -28,9 +28,8 @@ public final class DjlActivator implements BundleActivator {
     System.setProperty("ai.djl.offline", "true");
     System.setProperty("OPT_OUT_TRACKING", "true");
     System.setProperty("ai.djl.default_engine", "PyTorch");
-    // One intra-op thread unless asked otherwise (-Dai.djl.pytorch.num_threads=N): on the 2-core
-    // machines we measure on, the tiny default model trains ~1.6x faster with one thread, while
-    // the 6-layer d=128 example gains only ~10% from two (moma bench train, both settings).
+    // Intra-op threads: bin/moma's launcher sets the cores of this process's share of the machine
+    // (-Dai.djl.pytorch.num_threads=N overrides); one when started some other way.
     if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
       System.setProperty("ai.djl.pytorch.num_threads", "1");
     }

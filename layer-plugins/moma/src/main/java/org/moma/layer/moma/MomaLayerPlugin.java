@@ -1,6 +1,7 @@
 package org.moma.layer.moma;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -148,9 +149,9 @@ public final class MomaLayerPlugin implements LayerPlugin {
     protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
       NDArray x = inputs.get(0);
       NDArray modality = inputs.get(1);
-      NDManager manager = x.getManager();
-      NDArray y = null;
       NDArray aux = Tensors.scalar(x, 0);
+      NDList outputs = new NDList();
+      NDList rows = new NDList();
       long covered = 0;
       for (int g = 0; g < groups.size(); g++) {
         NDArray index = ModalityIndex.of(modality, modalities.get(g).id());
@@ -159,15 +160,15 @@ public final class MomaLayerPlugin implements LayerPlugin {
           continue;
         }
         NDList out = groups.get(g).apply(store, x.get(new NDIndex("{}", index)), training);
-        NDArray buffer = manager.zeros(x.getShape(), x.getDataType()).toDevice(x.getDevice(), false);
-        buffer.set(new NDIndex("{}", index), out.get(0));
-        y = y == null ? buffer : y.add(buffer);
+        outputs.add(out.get(0));
+        rows.add(index);
         aux = aux.add(out.get(1));
       }
       if (covered != x.getShape().get(0)) {
         throw new IllegalStateException((x.getShape().get(0) - covered) + " tokens have a modality id without an expert group");
       }
-      return new NDList(y, aux);
+      // each token belongs to one group: its group's output goes back to its row
+      return new NDList(Tensors.sumRowsInto(Tensors.concat(outputs), Tensors.concat(rows), x.getShape().get(0)), aux);
     }
 
     @Override

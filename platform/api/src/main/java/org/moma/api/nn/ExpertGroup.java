@@ -20,11 +20,10 @@ import org.moma.api.model.Routing;
  * single expert there is no router: every token goes through it unweighted (the paper's 1t1i).
  *
  * <p>Two executions. <b>Sequential</b> (paper §3.2): route, gather each expert's tokens, run the
- * expert, scale by the gate, write the result into a per-expert buffer at the tokens' rows
- * (index-put, differentiable), sum the buffers. <b>Batched</b>: when every expert takes the same
- * number of tokens (expert choice), gather all of them as {@code [E, k, d]}, run the experts as
- * one batched product over stacked weights, and write all results with one index-put into an
- * {@code [E, n, d]} buffer summed over experts.
+ * expert, scale by the gate, and add every result into its token's row. <b>Batched</b>: when every
+ * expert takes the same number of tokens (expert choice), gather all of them as {@code [E, k, d]}
+ * and run the experts as one batched product over stacked weights. Either way the combine is one
+ * sparse product ({@link Tensors#sumRowsInto}).
  */
 public final class ExpertGroup extends AbstractBlock {
   private final int dModel;
@@ -187,21 +186,21 @@ public final class ExpertGroup extends AbstractBlock {
     if (stacked != null && equalCounts(routing)) {
       return new NDList(batched(store, x, routing), aux);
     }
-    NDArray y = null;
+    NDList outputs = new NDList();
+    NDList rows = new NDList();
     for (int e = 0; e < count; e++) {
       NDArray index = routing.tokenIndices().get(e);
       if (index.size() == 0) {
         continue;
       }
       NDArray chosen = x.get(new NDIndex("{}", index));
-      NDArray out = expert(store, e, chosen, training).mul(routing.gates().get(e).expandDims(1));
-      NDArray buffer = manager.zeros(x.getShape(), x.getDataType()).toDevice(x.getDevice(), false);
-      buffer.set(new NDIndex("{}", index), out);
-      y = y == null ? buffer : y.add(buffer);
+      outputs.add(expert(store, e, chosen, training).mul(routing.gates().get(e).expandDims(1)));
+      rows.add(index);
     }
-    if (y == null) {
-      y = manager.zeros(x.getShape(), x.getDataType());
+    if (outputs.isEmpty()) {
+      return new NDList(manager.zeros(x.getShape(), x.getDataType()).toDevice(x.getDevice(), false), aux);
     }
+    NDArray y = Tensors.sumRowsInto(Tensors.concat(outputs), Tensors.concat(rows), x.getShape().get(0));
     return new NDList(y, aux);
   }
 
@@ -248,11 +247,7 @@ public final class ExpertGroup extends AbstractBlock {
     NDArray gates = NDArrays.stack(new NDList(routing.gates())); // [E, k]
     NDArray chosen = x.get(new NDIndex("{}", tokens.reshape(-1))).reshape(count, k, dModel);
     NDArray out = stacked.apply(store, chosen).mul(gates.expandDims(-1)).reshape(count * k, dModel);
-    NDArray expertIds = manager.arange(count).toType(DataType.INT64, false).toDevice(x.getDevice(), false)
-        .reshape(count, 1).broadcast(new Shape(count, k)).reshape(-1);
-    NDArray buffer = manager.zeros(new Shape(count, x.getShape().get(0), dModel), x.getDataType()).toDevice(x.getDevice(), false);
-    buffer.set(new NDIndex("{}, {}", expertIds, tokens.reshape(-1)), out);
-    return buffer.sum(new int[] {0});
+    return Tensors.sumRowsInto(out, tokens.reshape(-1), x.getShape().get(0));
   }
 
   @Override

@@ -46,10 +46,10 @@ final class BenchCommand implements Callable<Integer> {
     return SpecReader.read(file != null ? file : MomaCommand.home().resolve("examples/default.json"));
   }
 
-  /** Steady-state training speed of a spec and its FLOPs per token. */
-  record Measured(double tokensPerSecond, double flopsPerToken) {}
+  /** Steady-state training speed of a spec, its FLOPs per token, and the median seconds of each step phase. */
+  record Measured(double tokensPerSecond, double flopsPerToken, StepMetrics.Phases phases) {}
 
-  /** Trains {@code steps} steps of the spec's model in a temporary folder. */
+  /** Trains {@code steps} steps of the spec's model in a temporary folder; the first two steps (warm-up) are not counted. */
   static Measured train(MomaCommand parent, ExperimentSpec spec, int steps) throws IOException {
     Path tmp = Files.createTempDirectory("moma-bench");
     ExperimentSpec short_ =
@@ -61,11 +61,21 @@ final class BenchCommand implements Callable<Integer> {
     } finally {
       org.moma.runtime.io.Folders.deleteTree(tmp); // scratch only: nothing of a benchmark stays in /tmp
     }
-    // the first steps include warm-up of the allocator and kernels
     List<StepMetrics> steady = metrics.subList(Math.min(2, metrics.size() - 1), metrics.size());
-    double seconds = steady.get(steady.size() - 1).elapsedSeconds() - metrics.get(Math.min(1, metrics.size() - 1)).elapsedSeconds();
-    long tokens = (long) steady.size() * short_.training().batchSize() * short_.training().accumulation() * short_.model().seqLen();
-    return new Measured(seconds > 0 ? tokens / seconds : steady.get(0).tokensPerSecond(), flopsPerToken);
+    StepMetrics.Phases phases = new StepMetrics.Phases(
+        median(steady.stream().mapToDouble(m -> m.seconds().data()).toArray()),
+        median(steady.stream().mapToDouble(m -> m.seconds().forward()).toArray()),
+        median(steady.stream().mapToDouble(m -> m.seconds().backward()).toArray()),
+        median(steady.stream().mapToDouble(m -> m.seconds().allreduce()).toArray()),
+        median(steady.stream().mapToDouble(m -> m.seconds().optimizer()).toArray()),
+        median(steady.stream().mapToDouble(m -> m.seconds().checkpoint()).toArray()));
+    return new Measured(median(steady.stream().mapToDouble(StepMetrics::tokensPerSecond).toArray()), flopsPerToken, phases);
+  }
+
+  static double median(double[] values) {
+    double[] v = values.clone();
+    java.util.Arrays.sort(v);
+    return v.length == 0 ? Double.NaN : v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
   }
 
   @Command(name = "data", mixinStandardHelpOptions = true,
@@ -110,36 +120,100 @@ final class BenchCommand implements Callable<Integer> {
   }
 
   @Command(name = "train", mixinStandardHelpOptions = true,
-      description = "Training tokens/s and achieved FLOP/s of specs, against the engine's matrix-multiply FLOP/s.")
+      description = {"Training tokens/s of specs side by side (the first is the baseline, e.g. dense), with where a step's time goes and"
+          + " the model FLOP/s utilization against the fastest matrix product shaped like the model's.",
+          "After a warm-up run, the specs are measured in turn over several rounds (this machine is shared and noisy);"
+              + " each figure is the median over rounds of a run's median step, the spread is the lowest and highest round."})
   static final class Train implements Callable<Integer> {
     @ParentCommand BenchCommand bench;
 
     @Parameters(paramLabel = "SPEC", description = "specs to measure (default: examples/default.json)") List<Path> specs;
 
-    @Option(names = "--steps", defaultValue = "20", description = "training steps per spec (default: ${DEFAULT-VALUE})")
+    @Option(names = "--steps", defaultValue = "12", description = "training steps per spec and round; the first 2 are not counted (default: ${DEFAULT-VALUE})")
     int steps;
+
+    @Option(names = "--rounds", defaultValue = "3", description = "rounds over all specs (default: ${DEFAULT-VALUE})")
+    int rounds;
 
     @Override
     public Integer call() throws IOException {
+      if (steps < 3 || rounds < 1) {
+        throw new IllegalArgumentException("--steps must be at least 3 and --rounds at least 1");
+      }
       MomaCommand parent = bench.parent;
       List<Path> files = specs == null || specs.isEmpty() ? java.util.Collections.singletonList(null) : specs;
-      PrintWriter out = parent.out;
-      double peak = matmulFlops(parent, 512, 30);
-      out.printf(Locale.ROOT, "matrix multiply (512x512 fp32, same engine): %.1f GFLOP/s%n", peak / 1e9);
-      out.printf(Locale.ROOT, "  %-24s %10s %9s %12s %9s %7s%n", "spec", "tokens/s", "vs first", "FLOPs/token", "GFLOP/s", "MFU");
-      double first = 0;
+      List<ExperimentSpec> experiments = new ArrayList<>();
       for (Path file : files) {
-        ExperimentSpec experiment = spec(file);
-        Measured m = train(parent, experiment, steps);
-        first = first == 0 ? m.tokensPerSecond() : first;
-        double achieved = m.tokensPerSecond() * m.flopsPerToken();
-        out.printf(Locale.ROOT, "  %-24s %10.0f %+8.0f%% %12.3g %9.2f %6.1f%%%n", experiment.name(), m.tokensPerSecond(),
-            100 * (m.tokensPerSecond() / first - 1), m.flopsPerToken(), achieved / 1e9, 100 * achieved / peak);
+        experiments.add(spec(file));
       }
-      out.println("  (matrix multiply measured again after the runs: "
-          + String.format(Locale.ROOT, "%.1f", matmulFlops(parent, 512, 30) / 1e9) + " GFLOP/s)");
+      PrintWriter out = parent.out;
+      train(parent, experiments.get(0), 4); // warm-up: JIT, allocator, kernels; not counted
+      double[][] rates = new double[experiments.size()][rounds];
+      double[][] ratios = new double[experiments.size()][rounds];
+      Measured[][] all = new Measured[experiments.size()][rounds];
+      for (int r = 0; r < rounds; r++) {
+        for (int i = 0; i < experiments.size(); i++) {
+          all[i][r] = train(parent, experiments.get(i), steps);
+          rates[i][r] = all[i][r].tokensPerSecond();
+        }
+        for (int i = 0; i < experiments.size(); i++) {
+          ratios[i][r] = rates[i][r] / rates[0][r];
+        }
+        out.printf(Locale.ROOT, "  round %d/%d done%n", r + 1, rounds);
+        out.flush();
+      }
+      double peak = 0;
+      String peakShape = "";
+      for (ExperimentSpec e : experiments) {
+        for (long[] shape : modelShapes(e)) {
+          double f = matmulFlops(shape[0], shape[1], shape[2], 10);
+          if (f > peak) {
+            peak = f;
+            peakShape = shape[0] + "x" + shape[1] + " · " + shape[1] + "x" + shape[2];
+          }
+        }
+      }
+      out.printf(Locale.ROOT, "fastest matrix product shaped like the models' (%s, fp32, same threads): %.1f GFLOP/s%n", peakShape, peak / 1e9);
+      out.printf(Locale.ROOT, "%d rounds, median of steps 3..%d per run; spread = lowest..highest round%n", rounds, steps);
+      out.printf(Locale.ROOT, "  %-20s %9s %15s %6s %15s %8s %6s   %s%n", "spec", "tokens/s", "spread", "vs 1st", "ratio spread",
+          "GFLOP/s", "MFU", "ms per step: data / fwd / bwd / allreduce / optim");
+      for (int i = 0; i < experiments.size(); i++) {
+        double rate = median(rates[i]);
+        double achieved = rate * all[i][0].flopsPerToken();
+        StepMetrics.Phases p = medianPhases(all[i]);
+        out.printf(Locale.ROOT, "  %-20s %9.0f %7.0f..%-7.0f %6.2f %7.2f..%-7.2f %8.2f %5.1f%%   %.0f / %.0f / %.0f / %.0f / %.0f%n",
+            experiments.get(i).name(), rate, min(rates[i]), max(rates[i]), median(ratios[i]), min(ratios[i]), max(ratios[i]),
+            achieved / 1e9, 100 * achieved / peak, 1e3 * p.data(), 1e3 * p.forward(), 1e3 * p.backward(), 1e3 * p.allreduce(),
+            1e3 * p.optimizer());
+      }
       out.flush();
       return 0;
+    }
+
+    private static StepMetrics.Phases medianPhases(Measured[] runs) {
+      return new StepMetrics.Phases(
+          median(java.util.Arrays.stream(runs).mapToDouble(m -> m.phases().data()).toArray()),
+          median(java.util.Arrays.stream(runs).mapToDouble(m -> m.phases().forward()).toArray()),
+          median(java.util.Arrays.stream(runs).mapToDouble(m -> m.phases().backward()).toArray()),
+          median(java.util.Arrays.stream(runs).mapToDouble(m -> m.phases().allreduce()).toArray()),
+          median(java.util.Arrays.stream(runs).mapToDouble(m -> m.phases().optimizer()).toArray()),
+          median(java.util.Arrays.stream(runs).mapToDouble(m -> m.phases().checkpoint()).toArray()));
+    }
+
+    /** The matrix products of a model's step: tokens × d by d × (3d, d, ffn, vocab), and tokens × ffn by ffn × d. */
+    private static List<long[]> modelShapes(ExperimentSpec e) {
+      long tokens = (long) e.training().batchSize() * e.model().seqLen();
+      long d = e.model().dModel();
+      long ffn = e.model().ffnDim() > 0 ? e.model().ffnDim() : 4 * d;
+      return List.of(new long[] {tokens, d, 3 * d}, new long[] {tokens, d, d}, new long[] {tokens, d, ffn}, new long[] {tokens, ffn, d});
+    }
+
+    private static double min(double[] v) {
+      return java.util.Arrays.stream(v).min().orElse(Double.NaN);
+    }
+
+    private static double max(double[] v) {
+      return java.util.Arrays.stream(v).max().orElse(Double.NaN);
     }
   }
 
@@ -178,21 +252,23 @@ final class BenchCommand implements Callable<Integer> {
     }
   }
 
-  /** FLOP/s of an n×n float32 matrix product on the default device of the engine. */
-  static double matmulFlops(MomaCommand parent, int n, int repeats) {
+  /** FLOP/s of an (m×k)·(k×n) float32 matrix product on the default device of the engine; the best of the repeats. */
+  static double matmulFlops(long m, long k, long n, int repeats) {
     Engine engine = Engine.getEngine("PyTorch");
     Device device = DeviceSpec.parse("auto").resolve(engine);
     try (NDManager manager = NDManager.newBaseManager(device, engine.getEngineName())) {
-      NDArray a = manager.randomNormal(new Shape(n, n));
-      NDArray b = manager.randomNormal(new Shape(n, n));
+      NDArray a = manager.randomNormal(new Shape(m, k));
+      NDArray b = manager.randomNormal(new Shape(k, n));
       a.matMul(b).close(); // warm-up
-      long start = System.nanoTime();
+      double best = Double.MAX_VALUE;
       for (int i = 0; i < repeats; i++) {
+        long start = System.nanoTime();
         NDArray c = a.matMul(b);
         c.getFloat(0, 0); // forces completion on asynchronous devices
         c.close();
+        best = Math.min(best, (System.nanoTime() - start) / 1e9);
       }
-      return 2.0 * n * n * n * repeats / ((System.nanoTime() - start) / 1e9);
+      return 2.0 * m * k * n / best;
     }
   }
 }

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.moma.api.dist.Collectives;
 import org.moma.api.eval.EvalResult;
 import org.moma.api.spec.ExperimentSpec;
 import org.moma.runtime.eval.EvalRunner;
@@ -28,7 +29,8 @@ import picocli.CommandLine.ParentCommand;
 /**
  * {@code moma bench paper}: the paper's comparisons at two tiny compute-matched sizes on the default
  * corpus, within a time budget, written to one Markdown file. Every number in it comes from the run
- * that wrote it.
+ * that wrote it. Under {@code mpirun -np N}, each rank trains and evaluates whole configurations in
+ * a world of its own and rank 0 gathers the results and writes the page.
  */
 @Command(name = "paper", mixinStandardHelpOptions = true,
     description = "Reproduce the paper's comparisons at small scale within a budget; writes docs/RESULTS.md.")
@@ -58,76 +60,84 @@ final class BenchPaper implements Callable<Integer> {
   @Option(names = "--work", defaultValue = "runs/paper",
       description = "folder for the runs; one holding an earlier benchmark gets -2, -3 … (default: ${DEFAULT-VALUE})") Path work;
 
+  /** One configuration of one size, trained and evaluated where it ran; {@code evals} lacks η until rank 0 adds it. */
+  record Job(int index, String size, String config, Path dir, RunResult result, Map<String, Object> evals) {}
+
   @Override
   public Integer call() throws IOException {
     PrintWriter log = bench.parent.out;
+    Collectives world = bench.parent.world;
     long start = System.nanoTime();
+    // rank 0 chooses the folder and measures this machine; every rank learns both
     Path requested = work;
-    work = org.moma.runtime.io.Folders.freshSibling(work); // earlier benchmark runs are kept
-    if (!work.equals(requested)) {
-      log.printf(java.util.Locale.ROOT, "%s holds an earlier benchmark: this one goes to %s%n", requested, work);
+    if (world.rank() == 0) {
+      work = org.moma.runtime.io.Folders.freshSibling(work); // earlier benchmark runs are kept
+      if (!work.equals(requested)) {
+        log.printf(java.util.Locale.ROOT, "%s holds an earlier benchmark: this one goes to %s%n", requested, work);
+      }
     }
+    work = Path.of(new String(world.allgather(work.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8))[0],
+        java.nio.charset.StandardCharsets.UTF_8));
     int runs = SIZES.length * (CONFIGS.length + 1);
-    // a short dense run measures this machine; the step count gives each run an equal share of 70% of the budget
-    ExperimentSpec probe = spec("xs", 64, 2, 256, 4, CONFIGS[0], 6);
-    List<org.moma.runtime.train.StepMetrics> probeSteps = new ArrayList<>();
-    new ExperimentRunner(bench.parent.plugins).run(probe.withOutput(work.resolve("probe").toString()), probeSteps::add);
-    double secondsPerStep = probeSteps.get(probeSteps.size() - 1).elapsedSeconds() / probeSteps.size();
-    int steps = (int) Math.max(20, Math.min(2000, budget * 60 * 0.7 / runs / (secondsPerStep * 2.5)));
-    log.printf(Locale.ROOT, "bench paper: %d runs of %d steps (budget %.0f min)%n", runs, steps, budget);
+    double[] stepsShared = {0};
+    if (world.rank() == 0) {
+      // a short dense run; the step count gives each run an equal share of 70% of the budget, the ranks working side by side
+      ExperimentSpec probe = spec("xs", 64, 2, 256, 4, CONFIGS[0], 6);
+      List<org.moma.runtime.train.StepMetrics> probeSteps = new ArrayList<>();
+      new ExperimentRunner(bench.parent.plugins).run(probe.withOutput(work.resolve("probe").toString()), probeSteps::add);
+      double secondsPerStep = probeSteps.get(probeSteps.size() - 1).elapsedSeconds() / probeSteps.size();
+      stepsShared[0] = (int) Math.max(20, Math.min(2000, budget * 60 * 0.7 * world.size() / runs / (secondsPerStep * 2.5)));
+    }
+    world.allreduceSum(stepsShared);
+    int steps = (int) stepsShared[0];
+    log.printf(Locale.ROOT, "bench paper: %d runs of %d steps (budget %.0f min, %s)%n", runs, steps, budget, world.describe());
+    // every (size, configuration) is a job; rank r trains and evaluates jobs r, r + N, r + 2N …
+    List<Job> mine = new ArrayList<>();
+    int index = 0;
+    for (Object[] size : SIZES) {
+      for (int c = 0; c <= CONFIGS.length; c++, index++) {
+        if (index % world.size() == world.rank()) {
+          String config = c < CONFIGS.length ? CONFIGS[c][0] : "moe_4t4i_upcycled";
+          log.printf(Locale.ROOT, "  %s %s ...%n", size[0], config);
+          log.flush();
+          mine.add(c < CONFIGS.length ? train(index, size, CONFIGS[c], steps) : upcycled(index, size, steps));
+        }
+      }
+    }
+    List<Job> all = gather(world, mine);
+    if (world.rank() != 0) {
+      return 0;
+    }
     StringBuilder md = new StringBuilder();
     md.append("# Results: the paper's comparisons at small scale\n\n");
-    md.append(String.format(Locale.ROOT, "Written by `moma bench paper --budget %.0f` on %s (%d cores, Java %s, %s). "
+    md.append(String.format(Locale.ROOT, "Written by `moma bench paper --budget %.0f` on %s (%d cores, Java %s, %s, %s). "
         + "Every number below comes from that one run. Each configuration trains %d steps of 8×128 tokens on the embedded "
         + "`shapes` corpus with seed 42 and the same data order; evaluations use auxiliary routers (causal) where the model routes.%n%n",
         budget, java.time.LocalDate.now(), Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
-        System.getProperty("os.arch"), steps));
+        System.getProperty("os.arch"), world.describe(), steps));
+    if (!world.isSingle()) {
+      md.append(String.format(Locale.ROOT, "The %d ranks trained configurations side by side, each with an equal share of the"
+          + " machine; tokens/s compare within that setting.%n%n", world.size()));
+    }
     for (Object[] size : SIZES) {
       String sizeName = (String) size[0];
       Map<String, Path> dirs = new LinkedHashMap<>();
       Map<String, RunResult> results = new LinkedHashMap<>();
-      for (String[] config : CONFIGS) {
-        boolean depth = config[2] != null;
-        // MoD variants add layers to match compute (paper Table 1): twice the layers at c_d 0.25 in alternate layers
-        ExperimentSpec spec = spec(sizeName, (int) size[1], depth ? 2 * (int) size[2] : (int) size[2], (int) size[3], (int) size[4], config, steps);
-        Path dir = work.resolve(sizeName + "-" + config[0]);
-        log.printf(Locale.ROOT, "  %s %s ...%n", sizeName, config[0]);
-        log.flush();
-        results.put(config[0], new ExperimentRunner(bench.parent.plugins).run(spec.withOutput(dir.toString()), m -> { }));
-        dirs.put(config[0], dir);
-      }
-      // upcycled moe_4t4i: half the steps as 1t1i, then upcycled with gumbel routers for the other half
-      ExperimentSpec seed = spec(sizeName, (int) size[1], (int) size[2], (int) size[3], (int) size[4], CONFIGS[2], steps / 2);
-      Path seedDir = work.resolve(sizeName + "-upcycle-seed");
-      new ExperimentRunner(bench.parent.plugins).run(seed.withOutput(seedDir.toString()), m -> { });
-      String[] upConfig = {"moe_4t4i_upcycled", "{\"name\": \"moma\", \"options\": {\"experts\": {\"text\": 4, \"image\": 4},"
-          + " \"router\": {\"name\": \"gumbel\"}}}", null};
-      ExperimentSpec up = spec(sizeName, (int) size[1], (int) size[2], (int) size[3], (int) size[4], upConfig, steps - steps / 2);
-      Path upDir = work.resolve(sizeName + "-moe_4t4i_upcycled");
-      new Upcycler(bench.parent.plugins).upcycle(seedDir, up.withOutput(upDir.toString()), upDir);
-      results.put(upConfig[0], new ExperimentRunner(bench.parent.plugins).resume(upDir, m -> { }));
-      dirs.put(upConfig[0], upDir);
-
       Map<String, Map<String, Object>> evals = new LinkedHashMap<>();
+      for (Job job : all) {
+        if (job.size().equals(sizeName)) {
+          dirs.put(job.config(), job.dir());
+          results.put(job.config(), job.result());
+          evals.put(job.config(), new LinkedHashMap<>(job.evals()));
+        }
+      }
+      // η needs the dense run of the same size, which may have trained on another rank
       for (Map.Entry<String, Path> e : dirs.entrySet()) {
-        try (TrainedModel trained = TrainedModel.load(bench.parent.plugins, e.getValue(), null)) {
-          if (!e.getKey().equals("dense") && !e.getKey().equals("moe_1t1i")) {
-            trained.trainAuxiliaryRouters(Math.max(30, steps / 4), 8, 1e-3, s -> { });
+        if (!e.getKey().equals("dense")) {
+          try (TrainedModel trained = TrainedModel.load(bench.parent.plugins, e.getValue(), null)) {
+            evals.get(e.getKey()).putAll(new EvalRunner(bench.parent.plugins).run(trained, "speedup",
+                JSON.readTree("{\"dense\": \"" + dirs.get("dense") + "\"}"), "bench").metrics());
           }
-          EvalRunner runner = new EvalRunner(bench.parent.plugins);
-          Map<String, Object> m = new LinkedHashMap<>();
-          m.putAll(runner.run(trained, "perplexity", JSON.readTree("{\"documents\": 64}"), "bench").metrics());
-          m.putAll(runner.run(trained, "conditional", JSON.readTree("{\"documents\": 64}"), "bench").metrics());
-          if (e.getKey().startsWith("mod") || e.getKey().equals("moe_4t4i")) {
-            for (double sigma : new double[] {0.1, 0.2}) {
-              EvalResult noisy = runner.run(trained, "perplexity", JSON.readTree("{\"documents\": 64, \"routingNoise\": " + sigma + "}"), "bench");
-              m.put("noise" + sigma, noisy.metrics().get("valid.perplexity"));
-            }
-          }
-          if (!e.getKey().equals("dense")) {
-            m.putAll(runner.run(trained, "speedup", JSON.readTree("{\"dense\": \"" + dirs.get("dense") + "\"}"), "bench").metrics());
-          }
-          evals.put(e.getKey(), m);
         }
       }
       ComparisonReport.write(new ArrayList<>(dirs.values()), out.toAbsolutePath().getParent().resolve("results-" + sizeName + ".html"));
@@ -140,6 +150,61 @@ final class BenchPaper implements Callable<Integer> {
     log.println("wrote " + out);
     log.flush();
     return 0;
+  }
+
+  private Job train(int index, Object[] size, String[] config, int steps) throws IOException {
+    String sizeName = (String) size[0];
+    boolean depth = config[2] != null;
+    // MoD variants add layers to match compute (paper Table 1): twice the layers at c_d 0.25 in alternate layers
+    ExperimentSpec spec = spec(sizeName, (int) size[1], depth ? 2 * (int) size[2] : (int) size[2], (int) size[3], (int) size[4], config, steps);
+    Path dir = work.resolve(sizeName + "-" + config[0]);
+    RunResult result = new ExperimentRunner(bench.parent.plugins).run(spec.withOutput(dir.toString()), m -> { });
+    return new Job(index, sizeName, config[0], dir, result, evaluate(config[0], dir, steps));
+  }
+
+  /** moe_4t4i upcycled: half the steps as 1t1i, then upcycled with gumbel routers for the other half. */
+  private Job upcycled(int index, Object[] size, int steps) throws IOException {
+    String sizeName = (String) size[0];
+    ExperimentSpec seed = spec(sizeName, (int) size[1], (int) size[2], (int) size[3], (int) size[4], CONFIGS[2], steps / 2);
+    Path seedDir = work.resolve(sizeName + "-upcycle-seed");
+    new ExperimentRunner(bench.parent.plugins).run(seed.withOutput(seedDir.toString()), m -> { });
+    String[] upConfig = {"moe_4t4i_upcycled", "{\"name\": \"moma\", \"options\": {\"experts\": {\"text\": 4, \"image\": 4},"
+        + " \"router\": {\"name\": \"gumbel\"}}}", null};
+    ExperimentSpec up = spec(sizeName, (int) size[1], (int) size[2], (int) size[3], (int) size[4], upConfig, steps - steps / 2);
+    Path upDir = work.resolve(sizeName + "-moe_4t4i_upcycled");
+    new Upcycler(bench.parent.plugins).upcycle(seedDir, up.withOutput(upDir.toString()), upDir);
+    RunResult result = new ExperimentRunner(bench.parent.plugins).resume(upDir, m -> { });
+    return new Job(index, sizeName, upConfig[0], upDir, result, evaluate(upConfig[0], upDir, steps));
+  }
+
+  /** Auxiliary routers for routed models, then held-out and conditional perplexities, and router noise. */
+  private Map<String, Object> evaluate(String config, Path dir, int steps) throws IOException {
+    try (TrainedModel trained = TrainedModel.load(bench.parent.plugins, dir, null)) {
+      if (!config.equals("dense") && !config.equals("moe_1t1i")) {
+        trained.trainAuxiliaryRouters(Math.max(30, steps / 4), 8, 1e-3, s -> { });
+      }
+      EvalRunner runner = new EvalRunner(bench.parent.plugins);
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.putAll(runner.run(trained, "perplexity", JSON.readTree("{\"documents\": 64}"), "bench").metrics());
+      m.putAll(runner.run(trained, "conditional", JSON.readTree("{\"documents\": 64}"), "bench").metrics());
+      if (config.startsWith("mod") || config.equals("moe_4t4i")) {
+        for (double sigma : new double[] {0.1, 0.2}) {
+          EvalResult noisy = runner.run(trained, "perplexity", JSON.readTree("{\"documents\": 64, \"routingNoise\": " + sigma + "}"), "bench");
+          m.put("noise" + sigma, noisy.metrics().get("valid.perplexity"));
+        }
+      }
+      return m;
+    }
+  }
+
+  /** Every rank's jobs, in job order. */
+  private static List<Job> gather(Collectives world, List<Job> mine) throws IOException {
+    List<Job> all = new ArrayList<>();
+    for (byte[] part : world.allgather(JSON.writeValueAsBytes(mine))) {
+      all.addAll(JSON.readValue(part, JSON.getTypeFactory().constructCollectionType(List.class, Job.class)));
+    }
+    all.sort(java.util.Comparator.comparingInt(Job::index));
+    return all;
   }
 
   private static ExperimentSpec spec(String size, int d, int layers, int ffn, int heads, String[] config, int steps) {

@@ -1,6 +1,7 @@
 package org.moma.runtime.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import java.util.ArrayList;
@@ -35,7 +36,9 @@ public final class AdamW {
 
   /**
    * Applies one update from the accumulated gradients (divided by {@code gradScale}), then clears
-   * them.
+   * them. The update itself is libtorch's fused in-place AdamW ({@code NDArrayEx.adamUpdate}: one
+   * native call per parameter instead of some twenty allocating ops); the global-norm clipping and
+   * the division by {@code gradScale} enter it as its gradient rescale factor.
    *
    * @return the global gradient norm before clipping; when it is not finite nothing is updated
    */
@@ -47,37 +50,27 @@ public final class AdamW {
       List<NDArray> grads = new ArrayList<>(parameters.size());
       double squared = 0;
       for (Parameter p : parameters) {
-        NDArray g = p.getArray().getGradient();
-        g.attach(scope);
-        g = g.div(gradScale);
+        NDArray g = scoped(p.getArray().getGradient(), scope);
         grads.add(g);
-        squared += g.square().sum().getFloat();
+        double n = scoped(g.norm(), scope).getFloat(); // one pass over the gradient, no temporary
+        squared += n * n;
       }
-      double norm = Math.sqrt(squared);
+      double norm = Math.sqrt(squared) / gradScale;
       if (!Double.isFinite(norm)) {
-        for (Parameter p : parameters) {
-          scoped(p.getArray().getGradient(), scope).muli(0);
-        }
+        grads.forEach(g -> g.muli(0));
         return norm; // no update from a broken gradient
       }
-      double scale = clip > 0 && norm > clip ? clip / norm : 1.0;
-      double correction1 = 1 - Math.pow(beta1, steps);
-      double correction2 = 1 - Math.pow(beta2, steps);
+      double clipScale = clip > 0 && norm > clip ? clip / norm : 1.0;
+      float rescale = (float) (clipScale / gradScale);
+      // bias corrections folded into the step size: lr·√(1−β2ᵗ)/(1−β1ᵗ), as libtorch's kernel expects
+      float stepSize = (float) (learningRate * Math.sqrt(1 - Math.pow(beta2, steps)) / (1 - Math.pow(beta1, steps)));
       for (int i = 0; i < parameters.size(); i++) {
         NDArray weight = parameters.get(i).getArray();
-        NDArray g = grads.get(i).mul(scale);
-        NDArray m = first.get(i).muli(beta1).addi(g.mul(1 - beta1));
-        NDArray v = second.get(i).muli(beta2).addi(g.square().muli(1 - beta2));
-        NDArray mHat = scoped(m.div(correction1), scope);
-        NDArray denominator = scoped(v.div(correction2), scope).sqrt().addi(EPS);
-        NDArray update = mHat.divi(denominator);
-        if (weightDecay > 0 && weight.getShape().dimension() >= 2) {
-          update.addi(scoped(weight.mul(weightDecay), scope));
-        }
-        // through a detached view: an in-place change of a leaf that requires gradients is refused
-        // when autograd is on, and libtorch turns it on for every thread but the engine's own
-        scoped(weight.stopGradient(), scope).subi(update.muli(learningRate));
-        scoped(weight.getGradient(), scope).muli(0);
+        // decoupled weight decay on matrices only, not on norm scales
+        float decay = weightDecay > 0 && weight.getShape().dimension() >= 2 ? (float) weightDecay : 0f;
+        weight.getNDArrayInternal().adamUpdate(new NDList(weight, grads.get(i), first.get(i), second.get(i)), new NDList(weight),
+            (float) learningRate, stepSize, decay, rescale, -1f, (float) beta1, (float) beta2, EPS, false, true);
+        grads.get(i).muli(0);
       }
       return norm;
     }

@@ -50,10 +50,13 @@ public final class Checkpoints {
   private static final String MANIFEST = "manifest.json";
   private static final List<String> FILES = List.of("model.params", "optimizer.bin", "state.json");
 
-  /** What a checkpoint records besides tensors. */
+  /**
+   * What a checkpoint records besides tensors; {@code metricsLine} is its step's line of
+   * {@code metrics.jsonl}, which is written after the checkpoint (absent in older checkpoints).
+   */
   public record State(
       int step, SequencePacker.State loader, double cumulativeFlops, double elapsedSeconds,
-      String vocabularyIdentity, int optimizerSteps) {}
+      String vocabularyIdentity, int optimizerSteps, String metricsLine) {}
 
   /** One file of a checkpoint as its manifest records it. */
   public record Entry(long bytes, String crc32c) {}

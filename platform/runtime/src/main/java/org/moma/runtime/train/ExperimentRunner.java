@@ -221,6 +221,8 @@ public final class ExperimentRunner {
           double lr = schedule.at(step);
           long textTokens = 0;
           long imageTokens = 0;
+          double[] phase = new double[6]; // data, forward, backward, allreduce, optimizer, checkpoint
+          long t = System.nanoTime();
           // per micro-batch: this rank's loss sum, then per modality sum and count; summed over the ranks below
           int width = 1 + 2 * modalities.size();
           double[] sums = new double[training.accumulation() * width];
@@ -234,12 +236,15 @@ public final class ExperimentRunner {
             try (NDManager scope = manager.newSubManager();
                 GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
               NDArray[] rows = batch.toArrays(scope);
+              t = lap(phase, 0, t);
               NDList out = model.forward(store, new NDList(Batch.inputs(rows[0]), Batch.inputs(rows[1])), true);
               LanguageModelLoss.Result result = LanguageModelLoss.compute(out.get(0), Batch.targets(rows[0]),
                   Batch.targets(rows[1]), pad, spec.model().zLoss(), modalities, globalTargets[micro]);
               // auxiliary losses are per rank: their mean over the ranks is what the summed gradients carry
               NDArray auxiliary = world.isSingle() ? out.get(1) : org.moma.api.nn.Tensors.times(out.get(1), 1.0 / world.size());
+              t = lap(phase, 1, t);
               collector.backward(result.objective().add(auxiliary));
+              t = lap(phase, 2, t);
               sums[micro * width] = result.lossSum();
               for (int m = 0; m < modalities.size(); m++) {
                 sums[micro * width + 1 + 2 * m] = result.modalitySums()[m];
@@ -249,6 +254,7 @@ public final class ExperimentRunner {
           }
           world.allreduceSum(sums);
           parallel.sumGradients();
+          t = lap(phase, 3, t);
           double stepLoss = 0;
           double[] modalityLoss = new double[modalities.size()];
           for (int micro = 0; micro < training.accumulation(); micro++) {
@@ -259,6 +265,7 @@ public final class ExperimentRunner {
             }
           }
           double gradNorm = optimizer.step(lr, training.accumulation());
+          lap(phase, 4, t);
           if (!Double.isFinite(gradNorm)) {
             throw new IllegalStateException("non-finite gradient norm at step " + (step + 1)
                 + "; parameters were not updated, the last checkpoint is intact");
@@ -274,14 +281,18 @@ public final class ExperimentRunner {
           StepMetrics m =
               new StepMetrics(step, training.steps(), stepLoss, modalityLoss[0], modalityLoss[1], lr, gradNorm,
                   textTokens, imageTokens, tokens / seconds, cumulativeFlops,
-                  elapsedBefore + (System.nanoTime() - start) / 1e9);
+                  elapsedBefore + (System.nanoTime() - start) / 1e9,
+                  new StepMetrics.Phases(phase[0], phase[1], phase[2], phase[3], phase[4], 0));
           if (writer) {
+            if ((training.checkpointEvery() > 0 && step % training.checkpointEvery() == 0) || step == training.steps()) {
+              // the checkpoint carries its step's line, so a kill before the line is written loses nothing
+              long c = System.nanoTime();
+              checkpoint(elapsedBefore + (System.nanoTime() - start) / 1e9, JSON.writeValueAsString(m));
+              m = m.withSeconds(m.seconds().withCheckpoint((System.nanoTime() - c) / 1e9));
+            }
             metrics.write(JSON.writeValueAsString(m));
             metrics.newLine();
             metrics.flush();
-            if ((training.checkpointEvery() > 0 && step % training.checkpointEvery() == 0) || step == training.steps()) {
-              checkpoint(elapsedBefore + (System.nanoTime() - start) / 1e9);
-            }
           }
           progress.accept(m);
         }
@@ -289,9 +300,16 @@ public final class ExperimentRunner {
       return summarize(loss, elapsedBefore + (System.nanoTime() - start) / 1e9);
     }
 
-    private void checkpoint(double elapsed) throws IOException {
+    private void checkpoint(double elapsed, String metricsLine) throws IOException {
       Checkpoints.save(dir, new Checkpoints.State(step, packer.state(), cumulativeFlops, elapsed,
-          source.vocabulary().identity(), optimizer.steps()), model, optimizer);
+          source.vocabulary().identity(), optimizer.steps(), metricsLine), model, optimizer);
+    }
+
+    /** Adds the time since {@code since} to phase {@code i}; returns now. */
+    private static long lap(double[] phase, int i, long since) {
+      long now = System.nanoTime();
+      phase[i] += (now - since) / 1e9;
+      return now;
     }
 
     private void restore(Path metricsFile) throws IOException {
@@ -317,8 +335,12 @@ public final class ExperimentRunner {
       elapsedBefore = state.elapsedSeconds();
       // steps logged after the checkpoint are replayed, so drop them from the metrics (a line cut by a kill too)
       if (writer) {
-        List<String> lines = Files.exists(metricsFile) ? Files.readAllLines(metricsFile) : List.of();
-        Files.write(metricsFile, lines.subList(0, Math.min(step, lines.size())));
+        List<String> lines = new ArrayList<>(Files.exists(metricsFile) ? Files.readAllLines(metricsFile) : List.of());
+        lines = new ArrayList<>(lines.subList(0, Math.min(step, lines.size())));
+        if (lines.size() == step - 1 && state.metricsLine() != null) {
+          lines.add(state.metricsLine()); // killed between the checkpoint and its metrics line
+        }
+        Files.write(metricsFile, lines);
       }
       LOG.info("resumed {} at step {} from {}", spec.name(), step, checkpoint);
     }

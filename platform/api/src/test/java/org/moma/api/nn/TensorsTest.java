@@ -1,0 +1,63 @@
+package org.moma.api.nn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import org.junit.jupiter.api.Test;
+
+/** The expert combine: rows added into their targets, with gradients back to every row. */
+class TensorsTest {
+  @Test
+  void sumRowsIntoAddsEachRowToItsTargetAndIsDifferentiable() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      NDArray rows = m.create(new float[] {1, 2, 3, 4, 5, 6, 7, 8}, new Shape(4, 2));
+      rows.setRequiresGradient(true);
+      NDArray index = m.create(new long[] {2, 0, 2, 3});
+      NDArray weights = m.create(new float[] {1, 10, 100, 1000, 2, 20, 200, 2000}, new Shape(4, 2));
+      try (GradientCollector c = Engine.getInstance().newGradientCollector()) {
+        NDArray y = Tensors.sumRowsInto(rows, index, 4);
+        // row 0 ← row 1; row 1 ← nothing; row 2 ← rows 0 and 2; row 3 ← row 3
+        assertArrayEquals(new float[] {3, 4, 0, 0, 6, 8, 7, 8}, y.toFloatArray());
+        c.backward(y.mul(weights).sum());
+      }
+      // each row's gradient is the weight of the target row it went to
+      assertArrayEquals(new float[] {2, 20, 1, 10, 2, 20, 200, 2000}, rows.getGradient().toFloatArray());
+    }
+  }
+
+  @Test
+  void aCombineOfACombineStillCarriesGradients() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      NDArray x = m.randomNormal(new Shape(6, 3));
+      x.setRequiresGradient(true);
+      try (GradientCollector c = Engine.getInstance().newGradientCollector()) {
+        NDArray inner = Tensors.sumRowsInto(x.mul(x), m.create(new long[] {5, 4, 3, 2, 1, 0}), 6);
+        NDArray outer = Tensors.sumRowsInto(inner, m.arange(6).toType(DataType.INT64, false), 6);
+        c.backward(outer.sum());
+      }
+      assertTrue(x.getGradient().abs().sum().getFloat() > 0);
+    }
+  }
+
+  @Test
+  void oneSourceCoveringEveryRowKeepsItsGradient() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      NDArray w = m.randomNormal(new Shape(3, 3));
+      w.setRequiresGradient(true);
+      NDArray x = m.randomNormal(new Shape(4, 3));
+      try (GradientCollector c = Engine.getInstance().newGradientCollector()) {
+        NDArray rows = x.matMul(w);
+        NDArray y = Tensors.sumRowsInto(Tensors.concat(new ai.djl.ndarray.NDList(rows)), m.create(new long[] {1, 0, 3, 2}), 4);
+        NDArray z = Tensors.sumRowsInto(y, m.create(new long[] {0, 1, 2, 3}), 4);
+        c.backward(z.square().sum());
+      }
+      assertTrue(w.getGradient().abs().sum().getFloat() > 0);
+    }
+  }
+}
