@@ -31,9 +31,27 @@ final class DataParallel {
     this.flat = bytes == null ? null : bytes.asFloatBuffer();
   }
 
-  /** Replaces every gradient by its sum over the ranks. */
+  /**
+   * Replaces every gradient by its sum over the ranks. On the CPU each gradient is reduced in place
+   * in the tensor's own memory (no copy); on a GPU the gradients go through host memory in one
+   * flat buffer.
+   */
   void sumGradients() {
     if (flat == null) {
+      return;
+    }
+    if (!parameters.get(0).getArray().getDevice().isGpu()) {
+      try (NDManager scope = parameters.get(0).getArray().getManager().newSubManager()) {
+        for (Parameter p : parameters) {
+          NDArray g = p.getArray().getGradient();
+          g.attach(scope);
+          ByteBuffer own = g.toByteBuffer(true); // a view of the gradient's memory, not a copy
+          if (!own.isDirect()) {
+            throw new IllegalStateException("the engine gave a copy of gradient " + p.getName() + ", not its memory");
+          }
+          world.allreduceSum(own.order(ByteOrder.nativeOrder()).asFloatBuffer());
+        }
+      }
       return;
     }
     try (NDManager scope = parameters.get(0).getArray().getManager().newSubManager()) {
