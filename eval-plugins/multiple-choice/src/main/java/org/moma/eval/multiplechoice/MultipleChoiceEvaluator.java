@@ -24,8 +24,9 @@ import org.osgi.service.component.annotations.Component;
 /**
  * {@code multiple-choice}: the commonsense tasks of the paper's Table 4 in their original formats.
  * Each candidate is scored by the log-likelihood of its continuation given the context; the
- * prediction is the best candidate by total log-likelihood ({@code accuracy}) and by
- * log-likelihood per token ({@code accuracyNormalized}).
+ * prediction is the best candidate by total log-likelihood ({@code accuracy}), by log-likelihood
+ * per token ({@code accuracyNormalized}) and per byte of the continuation
+ * ({@code accuracyNormalizedBytes}, lm-eval-harness's acc_norm).
  */
 @Component(service = EvaluatorPlugin.class, property = MomaPlugin.NAME_PROPERTY + "=multiple-choice")
 public final class MultipleChoiceEvaluator implements EvaluatorPlugin {
@@ -123,11 +124,13 @@ public final class MultipleChoiceEvaluator implements EvaluatorPlugin {
         context.split("train").vocabulary(), 2, 16);
     int correct = 0;
     int correctNormalized = 0;
+    int correctPerByte = 0;
     double chance = 0;
     int at = 0;
     for (Task.Item item : items) {
       int best = 0;
       int bestNormalized = 0;
+      int bestPerByte = 0;
       for (int c = 0; c < item.choices(); c++) {
         Scoring.Score s = scores.get(at + c);
         if (s.logLikelihood() > scores.get(at + best).logLikelihood()) {
@@ -136,9 +139,13 @@ public final class MultipleChoiceEvaluator implements EvaluatorPlugin {
         if (perToken(s) > perToken(scores.get(at + bestNormalized))) {
           bestNormalized = c;
         }
+        if (perByte(s, item, c) > perByte(scores.get(at + bestPerByte), item, bestPerByte)) {
+          bestPerByte = c;
+        }
       }
       correct += best == item.answer() ? 1 : 0;
       correctNormalized += bestNormalized == item.answer() ? 1 : 0;
+      correctPerByte += bestPerByte == item.answer() ? 1 : 0;
       chance += 1.0 / item.choices();
       at += item.choices();
     }
@@ -147,6 +154,7 @@ public final class MultipleChoiceEvaluator implements EvaluatorPlugin {
     m.put("items", items.size());
     m.put("accuracy", (double) correct / items.size());
     m.put("accuracyNormalized", (double) correctNormalized / items.size());
+    m.put("accuracyNormalizedBytes", (double) correctPerByte / items.size());
     m.put("chance", chance / items.size());
     m.put("causal", context.causal());
     return m;
@@ -154,6 +162,12 @@ public final class MultipleChoiceEvaluator implements EvaluatorPlugin {
 
   private static double perToken(Scoring.Score s) {
     return s.tokens() == 0 ? Double.NEGATIVE_INFINITY : s.logLikelihood() / s.tokens();
+  }
+
+  /** Log-likelihood per UTF-8 byte of the scored continuation: lm-eval-harness's acc_norm, independent of the tokenizer. */
+  static double perByte(Scoring.Score s, Task.Item item, int choice) {
+    int bytes = item.continuations().get(choice).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    return bytes == 0 ? Double.NEGATIVE_INFINITY : s.logLikelihood() / bytes;
   }
 
   /** Context then continuation as one text document; only the continuation is scored. */

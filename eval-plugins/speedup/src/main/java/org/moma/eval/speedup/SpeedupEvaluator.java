@@ -20,10 +20,12 @@ import org.moma.api.eval.EvaluatorPlugin;
 import org.osgi.service.component.annotations.Component;
 
 /**
- * {@code speedup}: the speed-up factor η of paper §4.2. The sparse run's final loss (smoothed) is
- * located on the dense run's loss-versus-FLOPs curve by linear interpolation; η is the dense FLOPs
- * needed for that loss divided by the sparse FLOPs spent. When the dense run never gets that low,
- * η is reported as a lower bound and says so.
+ * {@code speedup}: the speed-up factor η of paper §4.2: the sparse model reaches the loss of the
+ * iso-FLOPs dense model with 1/η of the FLOPs. From two runs of equal length, η is the dense run's
+ * total FLOPs divided by the FLOPs at which the sparse run's (smoothed) curve first reaches the
+ * dense run's final (smoothed) loss. When the sparse run never gets that low, it is the slower one:
+ * η is then the FLOPs the dense run needed for the sparse run's final loss divided by the sparse
+ * run's total (η &lt; 1). Only if neither curve reaches the other's end is η a bound, and it says so.
  */
 @Component(service = EvaluatorPlugin.class, property = MomaPlugin.NAME_PROPERTY + "=speedup")
 public final class SpeedupEvaluator implements EvaluatorPlugin {
@@ -60,24 +62,38 @@ public final class SpeedupEvaluator implements EvaluatorPlugin {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("dense", dense.toString());
     for (String curve : CURVES) {
+      String key = curve.equals("loss") ? "eta" : "eta." + curve.substring(4).toLowerCase(java.util.Locale.ROOT);
       double[] sf = column(sparse, "cumulativeFlops");
       double[] sl = smooth(column(sparse, curve), window);
       double[] df = column(base, "cumulativeFlops");
       double[] dl = smooth(column(base, curve), window);
-      double target = sl[sl.length - 1];
-      double spent = sf[sf.length - 1];
-      double needed = flopsToReach(df, dl, target);
-      String key = curve.equals("loss") ? "eta" : "eta." + curve.substring(4).toLowerCase(java.util.Locale.ROOT);
-      if (Double.isNaN(needed)) {
-        m.put(key, df[df.length - 1] / spent);
-        m.put(key + ".extrapolated", "dense never reached " + String.format(java.util.Locale.ROOT, "%.4f", target)
-            + ": eta is a lower bound");
-      } else {
-        m.put(key, needed / spent);
-      }
-      m.put(key + ".sparseLoss", target);
+      m.putAll(eta(key, df, dl, sf, sl));
     }
     return new EvalResult(name(), m);
+  }
+
+  /** η and how it was found, for one curve; flops and smoothed losses of the dense and the sparse run. */
+  static Map<String, Object> eta(String key, double[] denseFlops, double[] denseLoss, double[] sparseFlops, double[] sparseLoss) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    double denseFinal = denseLoss[denseLoss.length - 1];
+    double sparseFinal = sparseLoss[sparseLoss.length - 1];
+    double denseTotal = denseFlops[denseFlops.length - 1];
+    double sparseTotal = sparseFlops[sparseFlops.length - 1];
+    m.put(key + ".denseLoss", denseFinal);
+    m.put(key + ".sparseLoss", sparseFinal);
+    double sparseNeeded = flopsToReach(sparseFlops, sparseLoss, denseFinal);
+    if (!Double.isNaN(sparseNeeded)) {
+      m.put(key, denseTotal / sparseNeeded); // the sparse run matched dense's final loss with fewer (or more) FLOPs
+      return m;
+    }
+    double denseNeeded = flopsToReach(denseFlops, denseLoss, sparseFinal);
+    if (!Double.isNaN(denseNeeded)) {
+      m.put(key, denseNeeded / sparseTotal); // the sparse run is the slower one: η < 1
+      return m;
+    }
+    m.put(key, denseTotal / sparseTotal);
+    m.put(key + ".bound", "neither run reached the other's final loss: eta is only the ratio of their FLOPs");
+    return m;
   }
 
   /** First FLOPs at which the (smoothed) curve reaches {@code target}, interpolated; NaN if never. */

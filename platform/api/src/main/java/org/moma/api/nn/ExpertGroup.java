@@ -170,7 +170,9 @@ public final class ExpertGroup extends AbstractBlock {
     if (count == 1) {
       return new NDList(experts.get(0).apply(store, x, training), Tensors.scalar(x, 0));
     }
-    Routing routing = router.route(store, x, training);
+    // targets for auxiliary routers come from noise-free scores: inference routes on clean sigmoids,
+    // so a Gumbel router's training noise must not enter what they learn and are scored against
+    Routing routing = router.route(store, x, training && !recording);
     if (!training && auxiliary != null) {
       routing = causalRouting(store, x, routing.scores());
     }

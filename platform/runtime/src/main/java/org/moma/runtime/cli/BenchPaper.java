@@ -255,7 +255,7 @@ final class BenchPaper implements Callable<Integer> {
     if (!m.containsKey("eta")) {
       return "–";
     }
-    String bound = m.containsKey("eta.extrapolated") ? "≥" : "";
+    String bound = m.containsKey("eta.bound") ? "~" : "";
     return String.format(Locale.ROOT, "%s%.2f (%.2f / %.2f)", bound, d(m, "eta"), d(m, "eta.text"), d(m, "eta.image"));
   }
 
@@ -281,8 +281,9 @@ final class BenchPaper implements Callable<Integer> {
         + "| η moe_8x (text / image) | 3.0× (3.0× / 2.8×) | see η above |\n"
         + "| η MoD+MoMa 4t4i (text / image) | 4.2× (3.4× / 5.3×) | see η above |\n\n"
         + "How to read it: these models are 10⁴× smaller and trained for minutes on a synthetic corpus, so η here measures"
-        + " early training only, where sparse models often have not yet separated from dense; a \"≥\" marks a lower bound"
-        + " (the dense run never reached the sparse loss). Throughput ratios come from CPU execution of tiny layers, where"
+        + " early training only, where sparse models often have not yet separated from dense. η is the dense run's FLOPs"
+        + " over the FLOPs at which the sparse run first reached the dense run's final loss (below 1 when the sparse run"
+        + " is slower); a \"~\" marks a mere ratio of FLOPs where neither run reached the other's final loss. Throughput ratios come from CPU execution of tiny layers, where"
         + " fixed per-op costs weigh more than on GPUs (see `moma bench experts`).\n";
   }
 }

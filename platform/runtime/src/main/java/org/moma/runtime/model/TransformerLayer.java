@@ -135,7 +135,7 @@ public final class TransformerLayer extends AbstractBlock {
     }
     long b = x.getShape().get(0);
     long t = x.getShape().get(1);
-    DepthSelection selection = depth.select(store, x, training);
+    DepthSelection selection = depth.select(store, x, training && !recordingDepth); // noise-free targets, as for expert groups
     if (!training && depthAuxiliary != null) {
       // causal: each token's own decision; the layer runs among the chosen tokens (key mask), the rest skip it
       NDArray chosenMask = causalSelection(store, x);
