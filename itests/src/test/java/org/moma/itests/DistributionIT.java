@@ -144,6 +144,8 @@ class DistributionIT {
     assertEquals(0, dense.exit(), dense.err());
     assertTrue(dense.out().contains("valid.perplexity"), dense.out());
     assertTrue(new ObjectMapper().readTree(work.resolve("runs/tiny/eval/results.json").toFile()).has("perplexity"));
+    String tinyReport = Files.readString(work.resolve("runs/tiny/report.html"));
+    assertTrue(tinyReport.contains("<h2>Evaluation</h2>") && tinyReport.contains("valid.perplexity"), "the report shows the spec's evaluations");
     Path run = work.resolve("runs/sparse");
     // the multiple-choice evaluator's own fixture folder, laid out as a user's benchmarks folder
     String benchmarks = Path.of("../eval-plugins/multiple-choice/src/test/resources/benchmarks").toAbsolutePath().normalize().toString();

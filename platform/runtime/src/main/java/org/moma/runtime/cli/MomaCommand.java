@@ -156,7 +156,7 @@ final class MomaCommand implements Callable<Integer> {
         result = runner.run(experiment, progress);
       }
       report(out, result);
-      if (!experiment.evaluation().isEmpty()) {
+      if (!experiment.evaluation().isEmpty() && parent.world.rank() == 0) {
         try (org.moma.runtime.eval.TrainedModel trained =
             org.moma.runtime.eval.TrainedModel.load(parent.plugins, result.directory(), experiment.device())) {
           for (int i = 0; i < experiment.evaluation().size(); i++) {
@@ -164,6 +164,11 @@ final class MomaCommand implements Callable<Integer> {
             EvalCommand.print(out, new org.moma.runtime.eval.EvalRunner(parent.plugins).run(trained, e.name(), e.options(),
                 "evaluation[" + i + "]"));
           }
+        }
+        try {
+          org.moma.runtime.report.RunReport.write(result.directory()); // the report shows the evaluations too
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(result.directory() + ": cannot write report.html: " + e.getMessage(), e);
         }
       }
       return 0;

@@ -70,9 +70,39 @@ public final class RunReport {
         + " &middot; image " + String.format(Locale.ROOT, "%.4f", last.path("lossImage").asDouble(Double.NaN)) + "</p>\n"
         + "<img src=\"loss.png\" alt=\"loss per modality against steps\" width=\"900\">\n"
         + "<img src=\"loss_flops.png\" alt=\"loss per modality against training FLOPs\" width=\"900\">\n"
+        + evaluation(run)
         + "<h2>Summary</h2>\n<table>\n" + rows + "</table>\n"
         + "<h2>Spec</h2>\n<pre>" + escape(spec) + "</pre>\n"
         + "<p>Per-step metrics: <a href=\"metrics.jsonl\">metrics.jsonl</a></p>\n</body></html>\n";
+  }
+
+  /** The evaluations recorded in {@code eval/results.json}, with the pictures evaluators drew (routing heat maps). */
+  private static String evaluation(Path run) throws IOException {
+    Path results = run.resolve("eval/results.json");
+    if (!Files.isRegularFile(results)) {
+      return "";
+    }
+    StringBuilder html = new StringBuilder("<h2>Evaluation</h2>\n");
+    JsonNode all = JSON.readTree(results.toFile());
+    for (Iterator<Map.Entry<String, JsonNode>> it = all.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> evaluator = it.next();
+      html.append("<h3>").append(escape(evaluator.getKey())).append("</h3>\n<table>\n");
+      for (Iterator<Map.Entry<String, JsonNode>> m = evaluator.getValue().fields(); m.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = m.next();
+        html.append("<tr><th>").append(escape(e.getKey())).append("</th><td>").append(escape(format(e.getValue()))).append("</td></tr>\n");
+      }
+      html.append("</table>\n");
+      Path pictures = run.resolve("eval").resolve(evaluator.getKey());
+      if (Files.isDirectory(pictures)) {
+        try (java.util.stream.Stream<Path> files = Files.list(pictures)) {
+          for (Path png : files.filter(f -> f.toString().endsWith(".png")).sorted().toList()) {
+            String src = run.relativize(png).toString().replace('\\', '/');
+            html.append("<img src=\"").append(escape(src)).append("\" alt=\"").append(escape(evaluator.getKey())).append("\" width=\"900\">\n");
+          }
+        }
+      }
+    }
+    return html.toString();
   }
 
   static String format(JsonNode v) {
