@@ -207,7 +207,8 @@ class DistributionIT {
     assertEquals(2, cannotGenerate.exit());
     assertTrue(cannotGenerate.err().contains("moma train-aux"), cannotGenerate.err());
 
-    Result aux = MomaProcess.run(Distribution.home(), work, "train-aux", run.toString(), "--steps", "40");
+    // trained long enough that no score sits at 0.5, where cached and recomputed routing could round apart
+    Result aux = MomaProcess.run(Distribution.home(), work, "train-aux", run.toString(), "--steps", "200");
     assertEquals(0, aux.exit(), aux.err());
     JsonNode report = new ObjectMapper().readTree(run.resolve("aux/report.json").toFile());
     assertTrue(report.get("bceLast").asDouble() < report.get("bceFirst").asDouble(), report.toString());
@@ -227,6 +228,25 @@ class DistributionIT {
     assertEquals(0, generated.exit(), generated.err());
     assertTrue(generated.out().contains("[1] draw a red circle") && generated.out().contains("[2] here is a picture."), generated.out());
     assertTrue(generated.out().contains("KV cache"), generated.out());
+
+    // greedy generation routes causally, so the KV cache changes nothing: the same tokens and pictures
+    Result cached = MomaProcess.run(Distribution.home(), work, "generate", run.toString(), "--prompt", "a red circle",
+        "--temperature", "0", "--max-tokens", "60", "--out", work.resolve("g1").toString());
+    Result recomputed = MomaProcess.run(Distribution.home(), work, "generate", run.toString(), "--prompt", "a red circle",
+        "--temperature", "0", "--max-tokens", "60", "--no-cache", "--out", work.resolve("g2").toString());
+    assertEquals(0, cached.exit(), cached.err());
+    assertEquals(0, recomputed.exit(), recomputed.err());
+    assertTrue(recomputed.out().contains("recomputing the prefix"), recomputed.out());
+    assertEquals(cached.out().lines().filter(l -> l.startsWith("[1]")).toList(),
+        recomputed.out().lines().filter(l -> l.startsWith("[1]")).toList());
+    try (var a = Files.list(work.resolve("g1")); var b = Files.list(work.resolve("g2"))) {
+      List<Path> first = a.sorted().toList();
+      List<Path> second = b.sorted().toList();
+      assertEquals(first.size(), second.size());
+      for (int i = 0; i < first.size(); i++) {
+        assertEquals(-1L, Files.mismatch(first.get(i), second.get(i)), first.get(i) + " differs from " + second.get(i));
+      }
+    }
   }
 
   @Test

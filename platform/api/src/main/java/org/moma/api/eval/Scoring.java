@@ -25,10 +25,22 @@ public final class Scoring {
    */
   public record Score(double logLikelihood, long tokens, double[][] byModality) {}
 
-  public static List<Score> score(LanguageModel model, NDManager manager, List<TokenizedDocument> documents,
-      Vocabulary vocabulary, int modalities, int batchSize) {
-    List<Score> scores = new ArrayList<>(documents.size());
-    int context = model.dims().seqLen() + 1;
+  /**
+   * Documents padded into one {@code [rows, length]} batch for the model, each cut to the context
+   * from its start ({@code offsets[b]} tokens dropped: the scored part is at the end).
+   */
+  public record Batch(List<TokenizedDocument> documents, int length, int[] tokens, int[] modalities, int[] offsets) {
+    /** {@code [rows, length]} tokens and modality ids as tensors that own their memory. */
+    public NDArray[] arrays(NDManager manager) {
+      Shape shape = new Shape(documents.size(), length);
+      return new NDArray[] {owned(manager, tokens, shape), owned(manager, modalities, shape)};
+    }
+  }
+
+  /** The documents in batches of {@code batchSize}, padded with {@code vocabulary.pad()}, at most the model's context + 1 long. */
+  public static List<Batch> batches(List<TokenizedDocument> documents, Vocabulary vocabulary, int seqLen, int batchSize) {
+    List<Batch> batches = new ArrayList<>();
+    int context = seqLen + 1;
     for (int start = 0; start < documents.size(); start += batchSize) {
       List<TokenizedDocument> batch = documents.subList(start, Math.min(documents.size(), start + batchSize));
       int length = 2;
@@ -48,26 +60,37 @@ public final class Scoring {
           modality[b * length + i - drop] = d.modalities()[i];
         }
       }
+      batches.add(new Batch(batch, length, tokens, modality, offsets));
+    }
+    return batches;
+  }
+
+  /** Log-likelihood of each document's tokens from {@code scoreFrom} on, by modality too. */
+  public static List<Score> score(LanguageModel model, NDManager manager, List<TokenizedDocument> documents,
+      Vocabulary vocabulary, int modalities, int batchSize) {
+    List<Score> scores = new ArrayList<>(documents.size());
+    for (Batch batch : batches(documents, vocabulary, model.dims().seqLen(), batchSize)) {
+      int length = batch.length();
       float[] logp;
       try (NDManager scope = manager.newSubManager()) {
-        NDArray all = owned(scope, tokens, new Shape(batch.size(), length));
-        NDArray mods = owned(scope, modality, new Shape(batch.size(), length));
-        NDArray logits = model.logits(scope, all.get(":, :-1"), mods.get(":, :-1"));
-        NDArray targets = all.get(":, 1:").toType(DataType.INT64, false).expandDims(-1);
+        NDArray[] arrays = batch.arrays(scope);
+        NDArray logits = model.logits(scope, arrays[0].get(":, :-1"), arrays[1].get(":, :-1"));
+        NDArray targets = arrays[0].get(":, 1:").toType(DataType.INT64, false).expandDims(-1);
         logp = logits.logSoftmax(-1).gather(targets, -1).squeeze(-1).toFloatArray();
       }
-      for (int b = 0; b < batch.size(); b++) {
-        TokenizedDocument d = batch.get(b);
+      for (int b = 0; b < batch.documents().size(); b++) {
+        TokenizedDocument d = batch.documents().get(b);
+        int offset = batch.offsets()[b];
         double sum = 0;
         long count = 0;
         double[][] byModality = new double[modalities][2];
-        int from = Math.max(1, d.scoreFrom() - offsets[b]);
-        int end = d.length() - offsets[b];
+        int from = Math.max(1, d.scoreFrom() - offset);
+        int end = d.length() - offset;
         for (int i = from; i < end; i++) {
           double lp = logp[b * (length - 1) + i - 1];
           sum += lp;
           count++;
-          int m = d.modalities()[i + offsets[b]];
+          int m = d.modalities()[i + offset];
           if (m < modalities) {
             byModality[m][0] -= lp;
             byModality[m][1]++;

@@ -152,6 +152,11 @@ public final class ExpertGroup extends AbstractBlock {
     return new long[][] {perExpert, {n, none, several}};
   }
 
+  /** Forward FLOPs per token of the router alone (none for a single expert). */
+  public double routerFlopsPerToken() {
+    return count == 1 ? 0 : router.flopsPerToken();
+  }
+
   /** Active forward FLOPs per token: the experts a token passes on average plus the router. */
   public double flopsPerToken() {
     double expert = SwiGlu.flopsPerToken(dModel, hidden);

@@ -28,7 +28,10 @@ final class GenerateCommand implements Callable<Integer> {
       description = "tokens generated per prompt at most (default: ${DEFAULT-VALUE})") int maxTokens;
 
   @Option(names = "--temperature", defaultValue = "0.8",
-      description = "sampling temperature; lower is more deterministic (default: ${DEFAULT-VALUE})") double temperature;
+      description = "sampling temperature; lower is more deterministic, 0 is greedy (default: ${DEFAULT-VALUE})") double temperature;
+
+  @Option(names = "--no-cache", description = "recompute the whole prefix for every token instead of using the KV cache"
+      + " (slower; the same tokens when routing is causal)") boolean noCache;
 
   @Option(names = "--top-p", defaultValue = "0.95",
       description = "nucleus sampling: draw from the smallest set of tokens whose probability reaches this (default: ${DEFAULT-VALUE})") double topP;
@@ -41,10 +44,21 @@ final class GenerateCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     try (TrainedModel trained = TrainedModel.load(parent.plugins, run, null)) {
+      if (temperature < 0 || !(topP > 0 && topP <= 1)) {
+        throw new IllegalArgumentException("--temperature must be 0 (greedy) or more and --top-p in (0, 1], found "
+            + temperature + " and " + topP);
+      }
       Generator generator = new Generator(trained);
       Files.createDirectories(out);
       long start = System.nanoTime();
-      List<Generator.Output> outputs = generator.generate(prompts, maxTokens, temperature, topP, seed);
+      List<Generator.Output> outputs = new java.util.ArrayList<>();
+      if (noCache) {
+        for (int p = 0; p < prompts.size(); p++) {
+          outputs.add(generator.generate(prompts.get(p), maxTokens, temperature, topP, seed + p, false));
+        }
+      } else {
+        outputs.addAll(generator.generate(prompts, maxTokens, temperature, topP, seed));
+      }
       double seconds = (System.nanoTime() - start) / 1e9;
       int total = 0;
       for (int p = 0; p < prompts.size(); p++) {
@@ -57,8 +71,8 @@ final class GenerateCommand implements Callable<Integer> {
           parent.out.printf(Locale.ROOT, "    image %d -> %s%n", i + 1, png);
         }
       }
-      parent.out.printf(Locale.ROOT, "%d prompts, %d tokens in %.2f s (%.0f tokens/s, one batch with a KV cache)%n",
-          prompts.size(), total, seconds, total / seconds);
+      parent.out.printf(Locale.ROOT, "%d prompts, %d tokens in %.2f s (%.0f tokens/s, %s)%n", prompts.size(), total, seconds,
+          total / seconds, noCache ? "recomputing the prefix for every token" : "one batch with a KV cache");
       parent.out.flush();
     }
     return 0;

@@ -3,6 +3,8 @@ package org.moma.runtime.cli;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.moma.runtime.registry.Plugins;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -19,15 +21,18 @@ import org.osgi.service.component.annotations.Reference;
     property = {"osgi.command.scope=moma", "osgi.command.function=list", "osgi.command.function=run",
       "osgi.command.function=load", "osgi.command.function=show", "osgi.command.function=set",
       "osgi.command.function=save", "osgi.command.function=start", "osgi.command.function=runs",
-      "osgi.command.function=watch", "osgi.command.function=stop"})
+      "osgi.command.function=watch", "osgi.command.function=stop", "osgi.command.function=exit"})
 public final class GogoCommands {
   private final CommandLineService cli;
   private final Workbench workbench;
 
+  private final BundleContext context;
+
   @Activate
-  public GogoCommands(@Reference CommandLineService cli, @Reference Plugins plugins) {
+  public GogoCommands(@Reference CommandLineService cli, @Reference Plugins plugins, BundleContext context) {
     this.cli = cli;
     this.workbench = new Workbench(plugins);
+    this.context = context;
   }
 
   public void list() {
@@ -52,8 +57,12 @@ public final class GogoCommands {
 
   /** {@code moma:set model.ffn.options.experts.image 2} — refused if the spec would be invalid. */
   public String set(String path, String value) {
-    workbench.set(path, value);
-    return path + " = " + value;
+    return path + " = " + value + workbench.set(path, value);
+  }
+
+  /** {@code exit} with no number: Gogo's own needs an exit code ("Cannot coerce exit() to any of [(int)]"). */
+  public void exit() throws BundleException {
+    context.getBundle(0).stop(); // stops the framework; the launcher then ends the process
   }
 
   public String save(String file) throws IOException {

@@ -85,7 +85,7 @@ final class Workbench {
    * Sets a field by dotted path ({@code model.ffn.options.experts.image}) to a JSON value (or a
    * string); the result must still be a valid spec, else nothing changes.
    */
-  synchronized void set(String path, String value) {
+  synchronized String set(String path, String value) {
     current();
     ObjectNode copy = spec.deepCopy();
     String[] parts = path.split("\\.");
@@ -106,8 +106,17 @@ final class Workbench {
       parsed = SpecReader.MAPPER.getNodeFactory().textNode(value);
     }
     node.set(parts[parts.length - 1], parsed);
+    String note = "";
+    // fewer steps than the warm-up: the warm-up follows, as with --steps, and says so
+    JsonNode training = copy.get("training");
+    if (path.equals("training.steps") && parsed.canConvertToInt() && training instanceof ObjectNode t
+        && t.path("warmupSteps").canConvertToInt() && t.get("warmupSteps").asInt() > parsed.asInt()) {
+      t.put("warmupSteps", parsed.asInt());
+      note = " (training.warmupSteps lowered to " + parsed.asInt() + ")";
+    }
     SpecReader.parse(copy.toString(), "workbench spec"); // refuses an invalid result
     spec = copy;
+    return note;
   }
 
   synchronized void save(Path file) throws IOException {

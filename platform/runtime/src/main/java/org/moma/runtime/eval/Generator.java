@@ -221,8 +221,21 @@ public final class Generator {
         : model.model().forwardCached(store, t, m, caches).get(0);
   }
 
-  /** Temperature and nucleus (top-p) sampling; inside an image only image codes, outside none. */
+  /**
+   * Temperature and nucleus (top-p) sampling; inside an image only image codes, outside none.
+   * Temperature 0 is greedy: the most likely allowed token (the lowest id on a tie), no randomness.
+   */
   int sample(float[] logits, boolean inImage, double temperature, double topP, SplittableRandom random) {
+    if (temperature == 0) {
+      int best = -1;
+      for (int i = 0; i < logits.length; i++) {
+        boolean allowed = inImage == vocabulary.isImageCode(i) && i != vocabulary.pad() && i != vocabulary.endImage();
+        if (allowed && (best < 0 || logits[i] > logits[best])) {
+          best = i;
+        }
+      }
+      return best;
+    }
     double[] p = new double[logits.length];
     double max = Double.NEGATIVE_INFINITY;
     for (int i = 0; i < logits.length; i++) {

@@ -36,7 +36,11 @@ public record FlopsReport(ExperimentSpec spec, ModelDims dims, List<double[]> la
       }
       double projections = 2.0 * 4 * dims.dModel() * dims.dModel();
       double attention = CausalSelfAttention.flopsPerToken(dims.dModel(), context) - projections;
-      layers.add(new double[] {share * projections, share * attention, share * layer.feedForward().forwardFlopsPerToken(), router, share});
+      // the expert routers run inside the feed-forward: shown in the router column, not the ffn one
+      double expertRouters = layer.feedForward().expertGroups().values().stream()
+          .mapToDouble(org.moma.api.nn.ExpertGroup::routerFlopsPerToken).average().orElse(0);
+      layers.add(new double[] {share * projections, share * attention,
+          share * (layer.feedForward().forwardFlopsPerToken() - expertRouters), router + share * expertRouters, share});
       names.add(spec.model().ffn().name() + (layer.depth() != null ? " + " + spec.model().depth().name() : ""));
     }
     return new FlopsReport(spec, dims, layers, names, 2.0 * dims.dModel() * dims.vocabSize());
