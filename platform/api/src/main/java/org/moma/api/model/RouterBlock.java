@@ -11,8 +11,20 @@ import ai.djl.training.ParameterStore;
  * block so the optimizer sees them.
  */
 public abstract class RouterBlock extends AbstractBlock {
+  private String origin;
+
   protected RouterBlock(byte version) {
     super(version);
+  }
+
+  /** Who made this router, for errors: set by the platform when it creates the block from a spec. */
+  public final void setOrigin(String origin) {
+    this.origin = origin;
+  }
+
+  /** "router plugin 'x' of bundle b in group layer1.image", or the class when the platform did not say. */
+  public final String origin() {
+    return origin != null ? origin : "router " + getClass().getName();
   }
 
   /**

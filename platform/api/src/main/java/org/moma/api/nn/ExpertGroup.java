@@ -178,6 +178,7 @@ public final class ExpertGroup extends AbstractBlock {
     // targets for auxiliary routers come from noise-free scores: inference routes on clean sigmoids,
     // so a Gumbel router's training noise must not enter what they learn and are scored against
     Routing routing = router.route(store, x, training && !recording);
+    routing.check(x.getShape().get(0), count, router.origin()); // a plugin's bug is named here, not deep in libtorch
     if (!training && auxiliary != null) {
       routing = causalRouting(store, x, routing.scores());
     }

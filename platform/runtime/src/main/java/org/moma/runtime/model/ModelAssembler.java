@@ -60,6 +60,8 @@ public final class ModelAssembler {
 
   private RouterBlock router(PluginRef ref, RouterContext context, String path) {
     RouterPlugin plugin = plugins.require(PluginKind.ROUTER, RouterPlugin.class, ref.name(), path + ".name");
-    return plugin.create(context, PluginDefaults.options(plugin, ref.options(), path + ".options"));
+    RouterBlock block = plugin.create(context, PluginDefaults.options(plugin, ref.options(), path + ".options"));
+    block.setOrigin("router plugin '" + plugin.name() + "' of bundle " + plugins.origin(plugin) + " in group " + context.group());
+    return block;
   }
 }

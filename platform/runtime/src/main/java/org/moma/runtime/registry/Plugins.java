@@ -32,6 +32,9 @@ public interface Plugins {
       all.addAll(all(kind));
     }
     for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof org.moma.api.model.Routing.ContractViolation) {
+        return ""; // it names the router plugin, its bundle and group; the stack would blame the layer
+      }
       for (StackTraceElement frame : t.getStackTrace()) {
         String cls = frame.getClassName();
         // the plugin whose own class raised it; else, where several plugins share a package, only their bundle is known
