@@ -59,9 +59,19 @@ public class PlatformIT {
 
   @Inject private BundleContext context;
 
+  /**
+   * Pax Exam loads this class twice (the driver, then the probe inside the framework): the probe
+   * takes the folder the configuration published. It lives in the build tree, never in /tmp.
+   */
   private static Path newPluginsFolder() {
+    String published = System.getProperty("moma.itest.plugins");
+    if (published != null) {
+      return Path.of(published);
+    }
     try {
-      return java.nio.file.Files.createTempDirectory("moma-itest-plugins");
+      Path root = Path.of(System.getProperty("moma.itest.tmp", "target/tmp"));
+      java.nio.file.Files.createDirectories(root);
+      return java.nio.file.Files.createTempDirectory(root, "moma-itest-plugins");
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
