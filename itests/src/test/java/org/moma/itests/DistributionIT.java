@@ -390,6 +390,21 @@ class DistributionIT {
         "\"seqLen\": 32, \"ffn\": {\"name\": \"moe\", \"options\": {\"experts\": 4, \"router\": {\"name\": \"tempered-choice\"}}}}"));
     Result run = MomaProcess.run(home, work, "run", spec.toString());
     assertEquals(0, run.exit(), run.err());
+
+    // a jar that registers nothing (a renamed copy of the example whose package was left out, say) is named
+    Manifest manifest = new Manifest();
+    manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+    manifest.getMainAttributes().putValue("Bundle-ManifestVersion", "2");
+    manifest.getMainAttributes().putValue("Bundle-SymbolicName", "zz.empty");
+    manifest.getMainAttributes().putValue("Bundle-Version", "1.0.0");
+    try (OutputStream out = Files.newOutputStream(home.resolve("plugins/zz-empty-bundle.jar"));
+        JarOutputStream jar = new JarOutputStream(out, manifest)) {
+      jar.flush();
+    }
+    Result listed = MomaProcess.run(home, work, "list");
+    assertTrue(listed.out().contains("bundle zz.empty") && listed.out().contains("zz-empty-bundle.jar")
+        && listed.out().contains("registers no plugin"), listed.out());
+    assertTrue(!listed.out().contains("bundle org.example"), "the example router registers one: " + listed.out());
   }
 
   @Test

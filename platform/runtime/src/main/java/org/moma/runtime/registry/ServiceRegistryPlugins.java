@@ -65,6 +65,7 @@ public final class ServiceRegistryPlugins implements Plugins {
 
   @Override
   public List<String> failures() {
+    unavailable.clear(); // a failure whose bundle has gone is no longer a problem
     for (PluginKind kind : PluginKind.values()) {
       all(kind); // looking plugins up is what activates them, and what finds those that fail
     }
@@ -91,9 +92,37 @@ public final class ServiceRegistryPlugins implements Plugins {
       if (bundle.getState() == org.osgi.framework.Bundle.INSTALLED) {
         failed.add("bundle " + bundle.getSymbolicName() + " is not resolved (" + bundle.getLocation()
             + "): an import cannot be satisfied, e.g. a plugin built for another API version");
+      } else if (droppedIn(bundle) && !registersPlugin(bundle)) {
+        failed.add("bundle " + bundle.getSymbolicName() + " (" + bundle.getLocation() + ") registers no plugin: its jar holds"
+            + " no @Component for a plugin interface, or its package was not included (see docs/plugins.md)");
       }
     }
     return failed;
+  }
+
+  /** A bundle FileInstall installed from the plugins folder (not a fragment). */
+  private boolean droppedIn(org.osgi.framework.Bundle bundle) {
+    String folder = context.getProperty("felix.fileinstall.dir");
+    return folder != null && bundle.getHeaders().get(org.osgi.framework.Constants.FRAGMENT_HOST) == null
+        && bundle.getLocation().contains(java.nio.file.Path.of(folder).toAbsolutePath().normalize().toUri().getPath());
+  }
+
+  /** Whether any service the bundle registered is a plugin of some kind. */
+  private static boolean registersPlugin(org.osgi.framework.Bundle bundle) {
+    ServiceReference<?>[] services = bundle.getRegisteredServices();
+    if (services == null) {
+      return false;
+    }
+    for (ServiceReference<?> ref : services) {
+      for (String type : (String[]) ref.getProperty(org.osgi.framework.Constants.OBJECTCLASS)) {
+        for (PluginKind kind : PluginKind.values()) {
+          if (kind.serviceType().getName().equals(type)) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
   }
 
   private static String firstLine(String text) {
