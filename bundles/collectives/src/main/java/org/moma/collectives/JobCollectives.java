@@ -28,7 +28,8 @@ public final class JobCollectives implements Collectives {
 
   JobCollectives(Map<String, String> env) {
     if (isRank(env)) {
-      delegate = OpenMpi.init(localSize(env));
+      // bin/moma's launcher counted the ranks on this machine (it also sizes libtorch's threads by them)
+      delegate = OpenMpi.init(Integer.getInteger("moma.localRanks", 1));
       LOG.info("rank {} of {} ({})", delegate.rank(), delegate.size(), delegate.describe());
     } else {
       delegate = Collectives.SINGLE;
@@ -38,17 +39,6 @@ public final class JobCollectives implements Collectives {
   /** Whether a launcher started this process as an MPI rank. */
   static boolean isRank(Map<String, String> env) {
     return env.containsKey("OMPI_COMM_WORLD_SIZE") || env.containsKey("PMIX_RANK");
-  }
-
-  /** Ranks on this machine, as the launcher tells them. */
-  static int localSize(Map<String, String> env) {
-    for (String key : new String[] {"OMPI_COMM_WORLD_LOCAL_SIZE", "SLURM_NTASKS_PER_NODE", "SLURM_TASKS_PER_NODE"}) {
-      String v = env.get(key);
-      if (v != null && v.matches("\\d+.*")) {
-        return Integer.parseInt(v.replaceAll("\\D.*", ""));
-      }
-    }
-    return 1;
   }
 
   @Deactivate

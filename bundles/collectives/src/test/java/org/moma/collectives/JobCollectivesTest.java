@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Which processes are ranks, and how many share a machine, as the launchers say. */
+/** Which processes are ranks, as the launchers say (how many share a machine: the launcher's MainTest). */
 class JobCollectivesTest {
   @Test
   void aProcessIsARankWhenMpirunOrSrunStartedIt() {
@@ -15,12 +15,5 @@ class JobCollectivesTest {
     assertTrue(JobCollectives.isRank(Map.of("PMIX_RANK", "0", "SLURM_NTASKS", "2")));
     assertFalse(JobCollectives.isRank(Map.of("SLURM_JOB_ID", "7")), "inside an allocation but not launched as a rank");
     assertEquals(1, new JobCollectives(Map.of()).size());
-  }
-
-  @Test
-  void localRanksComeFromTheLauncher() {
-    assertEquals(2, JobCollectives.localSize(Map.of("OMPI_COMM_WORLD_LOCAL_SIZE", "2")));
-    assertEquals(4, JobCollectives.localSize(Map.of("SLURM_TASKS_PER_NODE", "4(x2)")));
-    assertEquals(1, JobCollectives.localSize(Map.of()));
   }
 }

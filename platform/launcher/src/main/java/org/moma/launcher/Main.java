@@ -50,8 +50,10 @@ public final class Main {
 
   static int run(String[] args) throws LaunchException {
     Path home = Path.of(System.getProperty("moma.home", ".")).toAbsolutePath().normalize();
+    int ranksHere = ranksOnThisMachine(System.getenv());
+    System.setProperty(LOCAL_RANKS, String.valueOf(ranksHere)); // what the collectives bundle reports as localSize
     if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
-      System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(intraOpThreads(System.getenv())));
+      System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(intraOpThreads(ranksHere)));
     }
     boolean shell = args.length > 0 && args[0].equals("shell");
     Framework framework = start(home, shell);
@@ -70,20 +72,26 @@ public final class Main {
     }
   }
 
+  /** System property telling the bundles how many ranks of the job share this machine. */
+  static final String LOCAL_RANKS = "moma.localRanks";
+
   /**
-   * libtorch's intra-op threads for this process: the cores it may use, shared among the ranks of
-   * a job on this machine (Open MPI's {@code OMPI_COMM_WORLD_LOCAL_SIZE}, Slurm's
-   * {@code SLURM_NTASKS_PER_NODE}), at least one.
+   * Ranks of this process's job on this machine, as the launcher says: Open MPI's
+   * {@code OMPI_COMM_WORLD_LOCAL_SIZE}, Slurm's {@code SLURM_NTASKS_PER_NODE} or
+   * {@code SLURM_TASKS_PER_NODE} ("4(x2)"); one for a process on its own.
    */
-  static int intraOpThreads(Map<String, String> env) {
-    int ranksHere = 1;
-    for (String key : new String[] {"OMPI_COMM_WORLD_LOCAL_SIZE", "SLURM_NTASKS_PER_NODE"}) {
+  static int ranksOnThisMachine(Map<String, String> env) {
+    for (String key : new String[] {"OMPI_COMM_WORLD_LOCAL_SIZE", "SLURM_NTASKS_PER_NODE", "SLURM_TASKS_PER_NODE"}) {
       String v = env.get(key);
       if (v != null && v.matches("\\d+.*")) {
-        ranksHere = Math.max(1, Integer.parseInt(v.replaceAll("\\D.*", "")));
-        break;
+        return Math.max(1, Integer.parseInt(v.replaceAll("\\D.*", "")));
       }
     }
+    return 1;
+  }
+
+  /** libtorch's intra-op threads for this process: its share of the machine's cores, at least one. */
+  static int intraOpThreads(int ranksHere) {
     return Math.max(1, Runtime.getRuntime().availableProcessors() / ranksHere);
   }
 

@@ -10,9 +10,17 @@ class MainTest {
   @Test
   void aProcessAloneTakesEveryCoreAndRanksShareThem() {
     int cores = Runtime.getRuntime().availableProcessors();
-    assertEquals(cores, Main.intraOpThreads(Map.of()));
-    assertEquals(Math.max(1, cores / 2), Main.intraOpThreads(Map.of("OMPI_COMM_WORLD_LOCAL_SIZE", "2")));
-    assertEquals(Math.max(1, cores / 4), Main.intraOpThreads(Map.of("SLURM_NTASKS_PER_NODE", "4")));
-    assertEquals(1, Main.intraOpThreads(Map.of("OMPI_COMM_WORLD_LOCAL_SIZE", String.valueOf(4 * cores))), "never below one");
+    assertEquals(cores, Main.intraOpThreads(Main.ranksOnThisMachine(Map.of())));
+    assertEquals(Math.max(1, cores / 2), Main.intraOpThreads(Main.ranksOnThisMachine(Map.of("OMPI_COMM_WORLD_LOCAL_SIZE", "2"))));
+    assertEquals(Math.max(1, cores / 4), Main.intraOpThreads(Main.ranksOnThisMachine(Map.of("SLURM_NTASKS_PER_NODE", "4"))));
+    assertEquals(1, Main.intraOpThreads(Main.ranksOnThisMachine(Map.of("OMPI_COMM_WORLD_LOCAL_SIZE", String.valueOf(4 * cores)))),
+        "never below one");
+  }
+
+  @Test
+  void localRanksComeFromTheLauncher() {
+    assertEquals(2, Main.ranksOnThisMachine(Map.of("OMPI_COMM_WORLD_LOCAL_SIZE", "2")));
+    assertEquals(4, Main.ranksOnThisMachine(Map.of("SLURM_TASKS_PER_NODE", "4(x2)")), "srun -n without --ntasks-per-node");
+    assertEquals(1, Main.ranksOnThisMachine(Map.of()));
   }
 }

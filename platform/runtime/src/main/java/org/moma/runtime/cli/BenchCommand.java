@@ -62,14 +62,19 @@ final class BenchCommand implements Callable<Integer> {
       org.moma.runtime.io.Folders.deleteTree(tmp); // scratch only: nothing of a benchmark stays in /tmp
     }
     List<StepMetrics> steady = metrics.subList(Math.min(2, metrics.size() - 1), metrics.size());
-    StepMetrics.Phases phases = new StepMetrics.Phases(
-        median(steady.stream().mapToDouble(m -> m.seconds().data()).toArray()),
-        median(steady.stream().mapToDouble(m -> m.seconds().forward()).toArray()),
-        median(steady.stream().mapToDouble(m -> m.seconds().backward()).toArray()),
-        median(steady.stream().mapToDouble(m -> m.seconds().allreduce()).toArray()),
-        median(steady.stream().mapToDouble(m -> m.seconds().optimizer()).toArray()),
-        median(steady.stream().mapToDouble(m -> m.seconds().checkpoint()).toArray()));
-    return new Measured(median(steady.stream().mapToDouble(StepMetrics::tokensPerSecond).toArray()), flopsPerToken, phases);
+    return new Measured(median(steady.stream().mapToDouble(StepMetrics::tokensPerSecond).toArray()), flopsPerToken,
+        medianPhases(steady.stream().map(StepMetrics::seconds).toList()));
+  }
+
+  /** Each phase's median over several steps or runs. */
+  static StepMetrics.Phases medianPhases(List<StepMetrics.Phases> all) {
+    return new StepMetrics.Phases(
+        median(all.stream().mapToDouble(StepMetrics.Phases::data).toArray()),
+        median(all.stream().mapToDouble(StepMetrics.Phases::forward).toArray()),
+        median(all.stream().mapToDouble(StepMetrics.Phases::backward).toArray()),
+        median(all.stream().mapToDouble(StepMetrics.Phases::allreduce).toArray()),
+        median(all.stream().mapToDouble(StepMetrics.Phases::optimizer).toArray()),
+        median(all.stream().mapToDouble(StepMetrics.Phases::checkpoint).toArray()));
   }
 
   static double median(double[] values) {
@@ -180,7 +185,7 @@ final class BenchCommand implements Callable<Integer> {
       for (int i = 0; i < experiments.size(); i++) {
         double rate = median(rates[i]);
         double achieved = rate * all[i][0].flopsPerToken();
-        StepMetrics.Phases p = medianPhases(all[i]);
+        StepMetrics.Phases p = medianPhases(java.util.Arrays.stream(all[i]).map(Measured::phases).toList());
         out.printf(Locale.ROOT, "  %-20s %9.0f %7.0f..%-7.0f %6.2f %7.2f..%-7.2f %8.2f %5.1f%%   %.0f / %.0f / %.0f / %.0f / %.0f%n",
             experiments.get(i).name(), rate, min(rates[i]), max(rates[i]), median(ratios[i]), min(ratios[i]), max(ratios[i]),
             achieved / 1e9, 100 * achieved / peak, 1e3 * p.data(), 1e3 * p.forward(), 1e3 * p.backward(), 1e3 * p.allreduce(),
@@ -188,16 +193,6 @@ final class BenchCommand implements Callable<Integer> {
       }
       out.flush();
       return 0;
-    }
-
-    private static StepMetrics.Phases medianPhases(Measured[] runs) {
-      return new StepMetrics.Phases(
-          median(java.util.Arrays.stream(runs).mapToDouble(m -> m.phases().data()).toArray()),
-          median(java.util.Arrays.stream(runs).mapToDouble(m -> m.phases().forward()).toArray()),
-          median(java.util.Arrays.stream(runs).mapToDouble(m -> m.phases().backward()).toArray()),
-          median(java.util.Arrays.stream(runs).mapToDouble(m -> m.phases().allreduce()).toArray()),
-          median(java.util.Arrays.stream(runs).mapToDouble(m -> m.phases().optimizer()).toArray()),
-          median(java.util.Arrays.stream(runs).mapToDouble(m -> m.phases().checkpoint()).toArray()));
     }
 
     /** The matrix products of a model's step: tokens × d by d × (3d, d, ffn, vocab), and tokens × ffn by ffn × d. */

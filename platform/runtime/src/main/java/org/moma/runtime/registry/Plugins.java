@@ -45,13 +45,12 @@ public interface Plugins {
             continue;
           }
           if (cls.equals(plugin.getClass().getName()) || cls.startsWith(plugin.getClass().getName() + "$")) {
-            return " (raised in " + PluginKind.kindOf(plugin) + " plugin '" + plugin.name() + "' of bundle " + origin(plugin) + ")";
+            return raisedIn(plugin);
           }
           samePackage.add(plugin);
         }
         if (samePackage.size() == 1) {
-          MomaPlugin plugin = samePackage.get(0);
-          return " (raised in " + PluginKind.kindOf(plugin) + " plugin '" + plugin.name() + "' of bundle " + origin(plugin) + ")";
+          return raisedIn(samePackage.get(0));
         }
         if (!samePackage.isEmpty()) {
           return " (raised in bundle " + origin(samePackage.get(0)) + ", in " + cls.substring(cls.lastIndexOf('.') + 1) + ")";
@@ -59,6 +58,10 @@ public interface Plugins {
       }
     }
     return "";
+  }
+
+  private String raisedIn(MomaPlugin plugin) {
+    return " (raised in " + PluginKind.kindOf(plugin) + " plugin '" + plugin.name() + "' of bundle " + origin(plugin) + ")";
   }
 
   /**

@@ -4,8 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -75,7 +73,7 @@ public final class AdamW {
         NDArray weight = parameters.get(i).getArray();
         // decoupled weight decay on matrices only, not on norm scales
         float decay = weightDecay > 0 && weight.getShape().dimension() >= 2 ? (float) weightDecay : 0f;
-        FloatBuffer[] views = weight.getDevice().isGpu() ? null : views(weight, grads.get(i), first.get(i), second.get(i));
+        FloatBuffer[] views = views(weight, grads.get(i), first.get(i), second.get(i));
         if (views == null) {
           weight.getNDArrayInternal().adamUpdate(new NDList(weight, grads.get(i), first.get(i), second.get(i)), new NDList(weight),
               (float) learningRate, stepSize, decay, rescale, -1f, (float) beta1, (float) beta2, EPS, false, true);
@@ -107,15 +105,14 @@ public final class AdamW {
     return pool;
   }
 
-  /** Direct views of the four tensors' own memory, or null when the engine gives copies. */
+  /** Views of the four tensors' own memory, or null when the engine gives copies (a GPU). */
   private static FloatBuffer[] views(NDArray... arrays) {
     FloatBuffer[] views = new FloatBuffer[arrays.length];
     for (int i = 0; i < arrays.length; i++) {
-      ByteBuffer own = arrays[i].toByteBuffer(true);
-      if (!own.isDirect()) {
+      views[i] = HostMemory.view(arrays[i]);
+      if (views[i] == null) {
         return null;
       }
-      views[i] = own.order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
     return views;
   }

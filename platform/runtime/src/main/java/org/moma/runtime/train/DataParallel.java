@@ -45,11 +45,11 @@ final class DataParallel {
         for (Parameter p : parameters) {
           NDArray g = p.getArray().getGradient();
           g.attach(scope);
-          ByteBuffer own = g.toByteBuffer(true); // a view of the gradient's memory, not a copy
-          if (!own.isDirect()) {
+          FloatBuffer own = HostMemory.view(g); // the gradient's memory, not a copy
+          if (own == null) {
             throw new IllegalStateException("the engine gave a copy of gradient " + p.getName() + ", not its memory");
           }
-          world.allreduceSum(own.order(ByteOrder.nativeOrder()).asFloatBuffer());
+          world.allreduceSum(own);
         }
       }
       return;

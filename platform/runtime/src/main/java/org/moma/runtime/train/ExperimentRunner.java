@@ -131,7 +131,8 @@ public final class ExperimentRunner {
       Shape tokenShape = new Shape(training.batchSize() / world.size(), dims.seqLen());
       model.initialize(manager, DataType.FLOAT32, tokenShape, tokenShape);
       // refuse what cannot fit before the first batch is built or the folder is touched
-      MemoryEstimate.of(dims, training.withBatchSize(training.batchSize() / world.size()), countParameters(model))
+      long parameters = countParameters(model);
+      MemoryEstimate.of(dims, training.withBatchSize(training.batchSize() / world.size()), parameters)
           .requireFits(device, world.localSize());
       RunFolder[] created = new RunFolder[1];
       if (!resume) {
@@ -145,8 +146,7 @@ public final class ExperimentRunner {
         });
       }
       try {
-        LOG.info("run {} on {} ({}): {} parameters, {} layers", spec.name(), device, world.describe(), countParameters(model),
-            dims.layers());
+        LOG.info("run {} on {} ({}): {} parameters, {} layers", spec.name(), device, world.describe(), parameters, dims.layers());
         return new Loop(spec, model, train, manager, dir, device, world).run(resume, progress);
       } finally {
         if (created[0] != null) {
