@@ -1,6 +1,5 @@
 package org.example.router;
 
-import ai.djl.ndarray.NDArray;
 import java.util.List;
 import org.moma.api.MomaPlugin;
 import org.moma.api.OptionSpec;
@@ -9,13 +8,11 @@ import org.moma.api.SpecException;
 import org.moma.api.model.RouterBlock;
 import org.moma.api.model.RouterContext;
 import org.moma.api.model.RouterPlugin;
-import org.moma.api.nn.SigmoidRouter;
-import org.moma.api.nn.Tensors;
 import org.osgi.service.component.annotations.Component;
 
 /**
  * {@code tempered-choice}: expert choice on {@code sigmoid(x · W_g / τ)}. A low temperature makes
- * the gates sharper; the selection (top-k per expert) is the same as expert choice.
+ * the gates sharper; the selection (top-k tokens per expert) is the same as expert choice.
  *
  * <p>Three things make this a plugin: the {@code @Component} annotation registers it as a
  * {@link RouterPlugin} service, the {@code moma.name} property gives the name specs use, and the
@@ -48,11 +45,10 @@ public final class TemperedChoiceRouterPlugin implements RouterPlugin {
     if (!(temperature > 0)) {
       throw new SpecException(options.path() + ".temperature", "must be positive, found " + temperature);
     }
-    return new SigmoidRouter(context.dModel(), context.experts(), options.getDouble("capacity")) {
-      @Override
-      protected NDArray trainingLogits(NDArray logits) {
-        return Tensors.times(logits, 1 / temperature);
-      }
-    };
+    double capacity = options.getDouble("capacity");
+    if (capacity < 0 || capacity > 1) {
+      throw new SpecException(options.path() + ".capacity", "must be in [0, 1], found " + capacity);
+    }
+    return new TemperedChoiceRouter(context.dModel(), context.experts(), temperature, capacity);
   }
 }

@@ -3,6 +3,7 @@ package org.moma.api;
 import org.moma.api.data.DatasetPlugin;
 import org.moma.api.data.TokenizerPlugin;
 import org.moma.api.eval.EvaluatorPlugin;
+import org.moma.api.model.AuxiliaryRouterPlugin;
 import org.moma.api.model.DepthPlugin;
 import org.moma.api.model.LayerPlugin;
 import org.moma.api.model.RouterPlugin;
@@ -10,6 +11,7 @@ import org.moma.api.model.RouterPlugin;
 /** The kinds of plugin the platform looks up, each with the service interface it registers under. */
 public enum PluginKind {
   ROUTER("router", RouterPlugin.class),
+  AUXILIARY("auxiliary router", AuxiliaryRouterPlugin.class),
   LAYER("layer", LayerPlugin.class),
   DEPTH("depth", DepthPlugin.class),
   EVALUATOR("evaluator", EvaluatorPlugin.class),

@@ -1,6 +1,5 @@
 package org.moma.itest.faulty;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.training.ParameterStore;
 import java.util.List;
 import org.moma.api.MomaPlugin;
@@ -9,8 +8,9 @@ import org.moma.api.Options;
 import org.moma.api.model.RouterBlock;
 import org.moma.api.model.RouterContext;
 import org.moma.api.model.RouterPlugin;
+import org.moma.api.model.RouterInput;
 import org.moma.api.model.Routing;
-import org.moma.api.nn.SigmoidRouter;
+import org.moma.router.expertchoice.SigmoidRouter;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 
@@ -72,11 +72,11 @@ public final class FaultyPlugins {
         private int seen;
 
         @Override
-        public Routing route(ParameterStore store, NDArray tokens, boolean training) {
+        public Routing route(ParameterStore store, RouterInput input) {
           if (++seen > calls) {
             throw new IllegalStateException("router bug after " + calls + " calls");
           }
-          return super.route(store, tokens, training);
+          return super.route(store, input);
         }
       };
     }

@@ -7,7 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import org.moma.api.model.FeedForwardBlock;
-import org.moma.api.nn.SwiGlu;
+import org.moma.experts.SwiGlu;
 
 /** The feed-forward of a dense layer: the modality ids in the input are ignored. */
 final class DenseFeedForward extends FeedForwardBlock {

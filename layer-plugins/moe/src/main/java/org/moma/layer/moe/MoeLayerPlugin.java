@@ -14,8 +14,8 @@ import org.moma.api.model.FeedForwardBlock;
 import org.moma.api.model.LayerContext;
 import org.moma.api.model.LayerPlugin;
 import org.moma.api.model.RouterContext;
-import org.moma.api.nn.ExecutionOption;
-import org.moma.api.nn.ExpertGroup;
+import org.moma.experts.ExecutionOption;
+import org.moma.experts.ExpertGroup;
 import org.moma.api.spec.PluginRef;
 import org.osgi.service.component.annotations.Component;
 
@@ -82,7 +82,7 @@ public final class MoeLayerPlugin implements LayerPlugin {
 
     @Override
     protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
-      return group.apply(store, inputs.get(0), training);
+      return group.apply(store, inputs.get(0), org.moma.api.model.TokenContext.fromInputs(inputs), null, training);
     }
 
     @Override

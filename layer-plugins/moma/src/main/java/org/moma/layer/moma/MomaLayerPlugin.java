@@ -24,9 +24,10 @@ import org.moma.api.model.LayerContext;
 import org.moma.api.model.LayerPlugin;
 import org.moma.api.model.Modality;
 import org.moma.api.model.RouterContext;
-import org.moma.api.nn.ExecutionOption;
-import org.moma.api.nn.ExpertGroup;
-import org.moma.api.nn.ModalityIndex;
+import org.moma.api.model.TokenContext;
+import org.moma.experts.ExecutionOption;
+import org.moma.experts.ExpertGroup;
+import org.moma.experts.ModalityIndex;
 import org.moma.api.nn.Tensors;
 import org.moma.api.spec.PluginRef;
 import org.osgi.service.component.annotations.Component;
@@ -149,6 +150,7 @@ public final class MomaLayerPlugin implements LayerPlugin {
     protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
       NDArray x = inputs.get(0);
       NDArray modality = inputs.get(1);
+      TokenContext tokens = TokenContext.fromInputs(inputs);
       NDArray aux = Tensors.scalar(x, 0);
       NDList outputs = new NDList();
       NDList rows = new NDList();
@@ -159,7 +161,7 @@ public final class MomaLayerPlugin implements LayerPlugin {
         if (index.size() == 0) {
           continue;
         }
-        NDList out = groups.get(g).apply(store, x.get(new NDIndex("{}", index)), training);
+        NDList out = groups.get(g).apply(store, x.get(new NDIndex("{}", index)), tokens.rows(index), modalities.get(g), training);
         outputs.add(out.get(0));
         rows.add(index);
         aux = aux.add(out.get(1));

@@ -29,9 +29,10 @@ import org.moma.api.model.LayerContext;
 import org.moma.api.model.Modality;
 import org.moma.api.model.ModelDims;
 import org.moma.api.model.Routing;
-import org.moma.api.nn.ExpertGroup;
-import org.moma.api.nn.SigmoidRouter;
-import org.moma.api.nn.SwiGlu;
+import org.moma.api.model.RouterInput;
+import org.moma.experts.ExpertGroup;
+import org.moma.experts.SwiGlu;
+import org.moma.router.expertchoice.SigmoidRouter;
 
 /** Routing invariants of expert-choice MoE and modality-aware groups, on tiny shapes. */
 class MomaLayerTest {
@@ -67,7 +68,7 @@ class MomaLayerTest {
   void everyExpertTakesExactlyItsCapacity() {
     SigmoidRouter router = new SigmoidRouter(D, 4, 0);
     router.initialize(manager, DataType.FLOAT32, new Shape(10, D));
-    Routing r = router.route(new ParameterStore(manager, false), manager.randomNormal(new Shape(10, D)), true);
+    Routing r = router.route(new ParameterStore(manager, false), RouterInput.of(manager.randomNormal(new Shape(10, D)), true));
     for (int e = 0; e < 4; e++) {
       long[] idx = r.tokenIndices().get(e).toLongArray();
       assertEquals(3, idx.length, "round(10 / 4) tokens per expert");
@@ -168,11 +169,11 @@ class MomaLayerTest {
   @Test
   void modalityIndicesAreComputedOncePerBatchAndSharedByEveryLayer() {
     NDArray modality = manager.create(new int[] {0, 1, 1, 0, 1});
-    NDArray first = org.moma.api.nn.ModalityIndex.of(modality, 1);
+    NDArray first = org.moma.experts.ModalityIndex.of(modality, 1);
     assertArrayEquals(new long[] {1, 2, 4}, first.toLongArray());
-    assertTrue(first == org.moma.api.nn.ModalityIndex.of(modality, 1), "a second layer recomputed the indices");
+    assertTrue(first == org.moma.experts.ModalityIndex.of(modality, 1), "a second layer recomputed the indices");
     NDArray next = manager.create(new int[] {1, 0});
-    assertArrayEquals(new long[] {0}, org.moma.api.nn.ModalityIndex.of(next, 1).toLongArray(), "a new batch got stale indices");
+    assertArrayEquals(new long[] {0}, org.moma.experts.ModalityIndex.of(next, 1).toLongArray(), "a new batch got stale indices");
   }
 
   @Test

@@ -23,6 +23,26 @@ public interface LanguageModel {
   /** Flips a share {@code sigma} of the causal routing decisions at random (paper §4.6); 0 turns it off. */
   default void setRoutingNoise(double sigma) {}
 
+  /** Whether the model has auxiliary routers (trained by {@code moma train-aux} or jointly). */
+  default boolean hasAuxiliaryRouters() {
+    return false;
+  }
+
+  /**
+   * Routes through the auxiliary routers (causal; the default when they exist) or, with false, by
+   * batch top-k as in training, so an evaluator can compare the two.
+   */
+  default void useAuxiliaryRouters(boolean on) {}
+
+  /**
+   * Runs the sequences with batch top-k routing and compares each auxiliary router's decisions
+   * with the selections it imitates. Adds per router ({@code layer1.image}, {@code layer0.depth})
+   * the counts {true positives, false positives, false negatives, true negatives} into
+   * {@code counts}; adds nothing without auxiliary routers.
+   */
+  default void countAuxiliaryAgreement(NDManager manager, NDArray tokens, NDArray modalities,
+      java.util.Map<String, long[]> counts) {}
+
   /** Per-layer routing observations of the last {@link #logits} call (empty for dense models). */
   default java.util.List<RoutingStats> lastRouting() {
     return java.util.List.of();

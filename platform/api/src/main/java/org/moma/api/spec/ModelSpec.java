@@ -5,7 +5,9 @@ import org.moma.api.SpecException;
 /**
  * The backbone: a Chameleon-style decoder. {@code ffn} names the layer plugin that builds every
  * layer's feed-forward; {@code depth}, when given, names a whole-layer wrapper (mixture-of-depths).
- * {@code vocabSize} 0 means "exactly the data's vocabulary".
+ * {@code vocabSize} 0 means "exactly the data's vocabulary". {@code auxiliary}, when given, names
+ * the auxiliary-router plugin for causal inference: one that trains jointly ({@code joint}) is
+ * trained with the model; any other is what {@code moma train-aux} trains by default.
  */
 public record ModelSpec(
     Integer vocabSize,
@@ -16,7 +18,8 @@ public record ModelSpec(
     Integer seqLen,
     PluginRef ffn,
     PluginRef depth,
-    Double zLoss) {
+    Double zLoss,
+    PluginRef auxiliary) {
 
   public ModelSpec {
     vocabSize = vocabSize == null ? 0 : vocabSize;
@@ -30,7 +33,7 @@ public record ModelSpec(
   }
 
   public static ModelSpec defaults() {
-    return new ModelSpec(null, null, null, null, null, null, null, null, null);
+    return new ModelSpec(null, null, null, null, null, null, null, null, null, null);
   }
 
   void validate(String path) {
@@ -52,6 +55,9 @@ public record ModelSpec(
     }
     if (ffn.name() == null || ffn.name().isBlank()) {
       throw new SpecException(path + ".ffn.name", "missing layer plugin name");
+    }
+    if (auxiliary != null && (auxiliary.name() == null || auxiliary.name().isBlank())) {
+      throw new SpecException(path + ".auxiliary.name", "missing auxiliary-router plugin name");
     }
     if (zLoss < 0) {
       throw new SpecException(path + ".zLoss", "must be >= 0");

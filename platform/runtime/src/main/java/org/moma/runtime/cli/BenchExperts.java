@@ -16,9 +16,14 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.function.UnaryOperator;
 import org.moma.api.model.Routing;
-import org.moma.api.nn.ExpertGroup;
-import org.moma.api.nn.SigmoidRouter;
-import org.moma.api.nn.SwiGlu;
+import org.moma.api.Options;
+import org.moma.api.PluginKind;
+import org.moma.api.model.RouterBlock;
+import org.moma.api.model.RouterContext;
+import org.moma.api.model.RouterInput;
+import org.moma.api.model.RouterPlugin;
+import org.moma.experts.ExpertGroup;
+import org.moma.experts.SwiGlu;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -48,11 +53,15 @@ final class BenchExperts implements Callable<Integer> {
       NDArray x = manager.randomNormal(new Shape(tokens, dModel));
       SwiGlu dense = new SwiGlu(dModel, hidden);
       dense.initialize(manager, DataType.FLOAT32, x.getShape());
-      ExpertGroup sequential = new ExpertGroup(dModel, hidden, experts, new SigmoidRouter(dModel, experts, 0), false);
+      // the installed expert-choice router, as a spec would get it
+      RouterPlugin plugin = bench.parent.plugins.require(PluginKind.ROUTER, RouterPlugin.class, "expert-choice", "router");
+      java.util.function.Supplier<RouterBlock> newRouter =
+          () -> plugin.create(new RouterContext(dModel, experts, "bench"), Options.defaults(plugin.options()));
+      ExpertGroup sequential = new ExpertGroup(dModel, hidden, experts, newRouter.get(), false);
       sequential.initialize(manager, DataType.FLOAT32, x.getShape());
-      ExpertGroup batched = new ExpertGroup(dModel, hidden, experts, new SigmoidRouter(dModel, experts, 0), true);
+      ExpertGroup batched = new ExpertGroup(dModel, hidden, experts, newRouter.get(), true);
       batched.initialize(manager, DataType.FLOAT32, x.getShape());
-      SigmoidRouter router = new SigmoidRouter(dModel, experts, 0);
+      RouterBlock router = newRouter.get();
       router.initialize(manager, DataType.FLOAT32, x.getShape());
 
       double denseTrain = time(manager, x, in -> dense.apply(store, in, true), true);
@@ -65,8 +74,8 @@ final class BenchExperts implements Callable<Integer> {
 
       // the forward of the sequential MoE, section by section (CPU ops are synchronous)
       double denseForward = time(manager, x, in -> dense.apply(store, in, false), false);
-      double routing = time(manager, x, in -> router.route(store, in, false).scores(), false);
-      Routing r = router.route(store, x, false);
+      double routing = time(manager, x, in -> router.route(store, RouterInput.of(in, false)).scores(), false);
+      Routing r = router.route(store, RouterInput.of(x, false));
       double gather = time(manager, x, in -> {
         NDList parts = new NDList();
         for (NDArray index : r.tokenIndices()) {

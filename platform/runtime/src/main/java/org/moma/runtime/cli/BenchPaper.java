@@ -181,7 +181,7 @@ final class BenchPaper implements Callable<Integer> {
   private Map<String, Object> evaluate(String config, Path dir, int steps) throws IOException {
     try (TrainedModel trained = TrainedModel.load(bench.parent.plugins, dir, null)) {
       if (!config.equals("dense") && !config.equals("moe_1t1i")) {
-        trained.trainAuxiliaryRouters(Math.max(30, steps / 4), 8, 1e-3, s -> { });
+        trained.trainAuxiliaryRouters(null, Math.max(200, steps / 4), 8, 1e-3, s -> { }); // the paper's mlp, long enough to learn (issue 16)
       }
       EvalRunner runner = new EvalRunner(bench.parent.plugins);
       Map<String, Object> m = new LinkedHashMap<>();

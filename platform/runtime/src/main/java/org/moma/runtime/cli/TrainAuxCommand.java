@@ -22,13 +22,18 @@ final class TrainAuxCommand implements Callable<Integer> {
 
   @Option(names = "--batch", defaultValue = "8", description = "sequences per batch (default: ${DEFAULT-VALUE})") int batch;
 
+  @Option(names = "--auxiliary", paramLabel = "NAME",
+      description = "auxiliary-router plugin (mlp, linear, joint … see 'moma list'); default: the spec's model.auxiliary, else mlp")
+  String auxiliary;
+
   @Option(names = "--lr", defaultValue = "0.001", description = "learning rate (default: ${DEFAULT-VALUE})") double learningRate;
 
   @Override
   public Integer call() throws IOException {
     try (TrainedModel trained = TrainedModel.load(parent.plugins, run, null)) {
-      Map<String, Object> report = trained.trainAuxiliaryRouters(steps, batch, learningRate, s -> { });
-      parent.out.println("auxiliary routers of " + run + " (held-out precision / recall / accuracy against batch top-k):");
+      Map<String, Object> report = trained.trainAuxiliaryRouters(
+          auxiliary == null ? null : org.moma.api.spec.PluginRef.of(auxiliary), steps, batch, learningRate, s -> { });
+      parent.out.println("auxiliary routers '" + report.get("auxiliary") + "' of " + run + " (held-out precision / recall / accuracy against batch top-k):");
       report.forEach((k, v) -> parent.out.printf(java.util.Locale.ROOT, "  %-32s %s%n", k,
           v instanceof Double d ? String.format(java.util.Locale.ROOT, "%.4f", d) : v));
       parent.out.println("saved to " + run.resolve("aux"));

@@ -20,6 +20,8 @@ import org.moma.api.eval.LanguageModel;
 import org.moma.api.eval.RoutingStats;
 import org.moma.api.model.ModelDims;
 import org.moma.api.spec.ExperimentSpec;
+import org.moma.api.spec.PluginRef;
+import org.moma.runtime.model.AuxiliaryRouters;
 import org.moma.runtime.model.EarlyFusionModel;
 import org.moma.runtime.model.ModelAssembler;
 import org.moma.runtime.model.TransformerLayer;
@@ -40,10 +42,12 @@ public final class TrainedModel implements LanguageModel, AutoCloseable {
   private final EarlyFusionModel model;
   private final NDManager manager;
   private final ParameterStore store;
+  private final Plugins plugins;
   private AuxiliaryRouters auxiliary;
 
-  private TrainedModel(Path runDirectory, ExperimentSpec spec, SpecDataset dataset,
+  private TrainedModel(Plugins plugins, Path runDirectory, ExperimentSpec spec, SpecDataset dataset,
       DocumentSource train, EarlyFusionModel model, NDManager manager) {
+    this.plugins = plugins;
     this.runDirectory = runDirectory;
     this.spec = spec;
     this.dataset = dataset;
@@ -77,12 +81,18 @@ public final class TrainedModel implements LanguageModel, AutoCloseable {
             + " but the dataset now gives " + train.vocabulary().identity());
       }
       Checkpoints.loadParameters(checkpoint, model, manager);
-      TrainedModel trained = new TrainedModel(runDirectory, spec, dataset, train, model, manager);
+      TrainedModel trained = new TrainedModel(plugins, runDirectory, spec, dataset, train, model, manager);
+      // routers trained after main training take precedence over those trained with the model
       if (java.nio.file.Files.isRegularFile(AuxiliaryRouters.file(runDirectory))) {
-        AuxiliaryRouters aux = new AuxiliaryRouters(model);
+        AuxiliaryRouters aux = AuxiliaryRouters.of(plugins, model, AuxiliaryRouters.savedPlugin(runDirectory),
+            AuxiliaryRouters.pluginFile(runDirectory).toString());
         aux.load(runDirectory, manager, dims.dModel());
-        aux.attach();
         trained.auxiliary = aux;
+      } else {
+        trained.auxiliary = model.jointAuxiliary();
+      }
+      if (trained.auxiliary != null) {
+        trained.auxiliary.attach();
       }
       return trained;
     } catch (IOException e) {
@@ -139,7 +149,7 @@ public final class TrainedModel implements LanguageModel, AutoCloseable {
       if (!layer.causalDepth()) {
         return false;
       }
-      for (org.moma.api.nn.ExpertGroup group : layer.feedForward().expertGroups().values()) {
+      for (org.moma.api.model.RoutedGroup group : layer.feedForward().expertGroups().values()) {
         if (!group.causal()) {
           return false;
         }
@@ -156,17 +166,61 @@ public final class TrainedModel implements LanguageModel, AutoCloseable {
     }
   }
 
-  /** Trains auxiliary routers for this model (main model frozen) and starts using them. */
-  public java.util.Map<String, Object> trainAuxiliaryRouters(int steps, int batchSize, double learningRate,
+  /**
+   * Trains auxiliary routers for this model (main model frozen) and starts using them.
+   *
+   * @param ref the auxiliary-router plugin; null means the spec's {@code model.auxiliary}, else {@code mlp}
+   */
+  public java.util.Map<String, Object> trainAuxiliaryRouters(PluginRef ref, int steps, int batchSize, double learningRate,
       java.util.function.IntConsumer progress) throws IOException {
-    AuxiliaryRouters aux = new AuxiliaryRouters(model);
+    PluginRef chosen = ref != null ? ref : spec.model().auxiliary() != null ? spec.model().auxiliary() : PluginRef.of("mlp");
+    AuxiliaryRouters aux = AuxiliaryRouters.of(plugins, model, chosen, ref != null ? "--auxiliary" : "model.auxiliary");
     if (aux.isEmpty()) {
-      throw new SpecException("model.ffn", "this model has no routed expert groups: nothing to train");
+      throw new SpecException("model.ffn", "this model has no routed expert groups or mixture-of-depths layers: nothing to train");
     }
-    java.util.Map<String, Object> report = aux.train(this, steps, batchSize, learningRate, progress);
+    if (auxiliary != null) {
+      auxiliary.detach();
+    }
+    java.util.Map<String, Object> report = AuxiliaryTraining.train(this, aux, steps, batchSize, learningRate, progress);
     aux.attach();
     auxiliary = aux;
     return report;
+  }
+
+  /** The auxiliary routers in use, or null. */
+  public AuxiliaryRouters auxiliaryRouters() {
+    return auxiliary;
+  }
+
+  @Override
+  public boolean hasAuxiliaryRouters() {
+    return auxiliary != null;
+  }
+
+  @Override
+  public void useAuxiliaryRouters(boolean on) {
+    if (auxiliary != null) {
+      if (on) {
+        auxiliary.attach();
+      } else {
+        auxiliary.detach();
+      }
+    }
+  }
+
+  @Override
+  public void countAuxiliaryAgreement(NDManager scope, NDArray tokens, NDArray modalities, java.util.Map<String, long[]> counts) {
+    if (auxiliary == null) {
+      return;
+    }
+    auxiliary.record(true, true);
+    try {
+      // a training-mode forward, so the groups route by batch top-k and record it, without noise
+      model.forward(store, new NDList(tokens, modalities), true);
+      auxiliary.countAgreement(store, counts);
+    } finally {
+      auxiliary.record(false, true);
+    }
   }
 
   @Override

@@ -27,6 +27,7 @@ public final class EarlyFusionModel extends AbstractBlock {
   private final List<TransformerLayer> layers;
   private final RmsNorm finalNorm;
   private final Linear head;
+  private AuxiliaryRouters joint;
 
   public EarlyFusionModel(ModelDims dims, List<TransformerLayer> layers) {
     super((byte) 1);
@@ -48,6 +49,21 @@ public final class EarlyFusionModel extends AbstractBlock {
 
   public ModelDims dims() {
     return dims;
+  }
+
+  /**
+   * Trains these auxiliary routers with the model: every training forward records the selections
+   * and adds the routers' cross-entropy (on hidden states without gradient, so the model itself is
+   * untouched) to the auxiliary loss. They become a child block, so the optimizer, the gradient
+   * allreduce and the checkpoints include them. Call before {@code initialize}.
+   */
+  public void trainJointly(AuxiliaryRouters routers) {
+    joint = addChildBlock("auxiliary", routers);
+  }
+
+  /** The auxiliary routers trained with the model, or null. */
+  public AuxiliaryRouters jointAuxiliary() {
+    return joint;
   }
 
   public List<TransformerLayer> layers() {
@@ -94,7 +110,7 @@ public final class EarlyFusionModel extends AbstractBlock {
     NDArray ids = tokens.toType(DataType.INT64, false);
     NDArray x = ids.getNDArrayInternal().embedding(ids, table, SparseFormat.DENSE).head();
     for (int i = 0; i < layers.size(); i++) {
-      x = layers.get(i).applyCached(store, x, positions, modality, valid, caches.get(i)).get(0);
+      x = layers.get(i).applyCached(store, x, positions, modality, ids, valid, caches.get(i)).get(0);
     }
     caches.forEach(c -> c.seen += shape.get(1));
     return head.forward(store, new NDList(finalNorm.apply(store, x)), false).head();
@@ -117,10 +133,27 @@ public final class EarlyFusionModel extends AbstractBlock {
             .reshape(1, shape.get(1)).broadcast(shape);
     NDArray aux = manager.zeros(new Shape()).toDevice(tokens.getDevice(), false);
     NDArray flatModality = modality.reshape(-1); // one array for all layers: modality indices are cached on it
-    for (TransformerLayer layer : layers) {
-      NDList out = layer.forward(store, new NDList(x, positions, flatModality), training);
-      x = out.get(0);
-      aux = aux.add(out.get(1));
+    NDArray flatIds = ids.reshape(-1);
+    NDArray sequences = manager.arange((int) shape.get(0)).toDevice(tokens.getDevice(), false)
+        .reshape(shape.get(0), 1).broadcast(shape).reshape(-1);
+    boolean trainJoint = training && joint != null;
+    if (trainJoint) {
+      joint.record(true, false); // the training step's own selections: recording must not change its routing
+    }
+    try {
+      for (TransformerLayer layer : layers) {
+        NDList out = layer.forward(store, new NDList(x, positions, flatModality, flatIds, sequences), training);
+        x = out.get(0);
+        aux = aux.add(out.get(1));
+      }
+      if (trainJoint) {
+        NDArray crossEntropy = joint.loss(store, true);
+        aux = crossEntropy == null ? aux : aux.add(crossEntropy);
+      }
+    } finally {
+      if (trainJoint) {
+        joint.record(false, false);
+      }
     }
     NDArray logits = head.forward(store, new NDList(finalNorm.apply(store, x)), training).head();
     return new NDList(logits, aux);
@@ -141,5 +174,8 @@ public final class EarlyFusionModel extends AbstractBlock {
     }
     finalNorm.initialize(manager, dataType, hidden);
     head.initialize(manager, dataType, hidden);
+    if (joint != null) {
+      joint.initialize(manager, dataType, hidden);
+    }
   }
 }

@@ -38,7 +38,7 @@ public record FlopsReport(ExperimentSpec spec, ModelDims dims, List<double[]> la
       double attention = CausalSelfAttention.flopsPerToken(dims.dModel(), context) - projections;
       // the expert routers run inside the feed-forward: shown in the router column, not the ffn one
       double expertRouters = layer.feedForward().expertGroups().values().stream()
-          .mapToDouble(org.moma.api.nn.ExpertGroup::routerFlopsPerToken).average().orElse(0);
+          .mapToDouble(org.moma.api.model.RoutedGroup::routerFlopsPerToken).average().orElse(0);
       layers.add(new double[] {share * projections, share * attention,
           share * (layer.feedForward().forwardFlopsPerToken() - expertRouters), router + share * expertRouters, share});
       names.add(spec.model().ffn().name() + (layer.depth() != null ? " + " + spec.model().depth().name() : ""));

@@ -55,7 +55,14 @@ public final class ModelAssembler {
       DepthRouterBlock depth = depthPlugin == null ? null : depthPlugin.create(context, depthOptions);
       layers.add(new TransformerLayer(dims.dModel(), dims.heads(), ffn, depth));
     }
-    return new EarlyFusionModel(dims, layers);
+    EarlyFusionModel model = new EarlyFusionModel(dims, layers);
+    if (spec.auxiliary() != null) {
+      AuxiliaryRouters auxiliary = AuxiliaryRouters.of(plugins, model, spec.auxiliary(), "model.auxiliary");
+      if (auxiliary.joint() && !auxiliary.isEmpty()) {
+        model.trainJointly(auxiliary);
+      }
+    }
+    return model;
   }
 
   private RouterBlock router(PluginRef ref, RouterContext context, String path) {

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import org.moma.api.model.AuxiliaryRouterBlock;
 import org.moma.api.model.DepthRouterBlock;
 import org.moma.api.model.DepthSelection;
 import org.moma.api.model.FeedForwardBlock;
@@ -16,8 +17,9 @@ import org.moma.api.model.FeedForwardBlock;
  * One decoder layer with Chameleon's norm ordering: {@code h = x + norm(attn(x))},
  * {@code y = h + norm(ffn(h))}. The feed-forward comes from a layer plugin.
  *
- * <p>Input {@code NDList(x [B, T, d], positions [B, T], modality [B·T])} — the modality ids
- * flattened once per batch by the model, so every layer sees the same array; output
+ * <p>Input {@code NDList(x [B, T, d], positions [B, T], modality [B·T], tokenIds [B·T],
+ * sequences [B·T])} — flattened once per batch by the model, so every layer sees the same arrays
+ * (the last two may be left out; routers then cannot read them); output
  * {@code NDList(y [B, T, d], auxLoss)} where auxLoss is a scalar (0 when the FFN has none).
  *
  * <p>With a depth router (mixture-of-depths, paper §2.3) only the tokens it selects go through the
@@ -34,9 +36,10 @@ public final class TransformerLayer extends AbstractBlock {
   private final RmsNorm feedForwardNorm;
   private final DepthRouterBlock depth;
   private long[] lastDepth; // {tokens seen, tokens processed} of the last forward
-  private org.moma.api.nn.AuxiliaryRouter depthAuxiliary;
+  private AuxiliaryRouterBlock depthAuxiliary;
   private double depthNoise;
   private boolean recordingDepth;
+  private boolean recordDepthNoiseFree;
   private NDArray recordedDepthInput;
   private NDArray recordedDepthTargets;
 
@@ -59,7 +62,7 @@ public final class TransformerLayer extends AbstractBlock {
   }
 
   /** Decides causally which tokens pass this MoD layer at evaluation (score > 0.5); null restores top-k. */
-  public void useDepthAuxiliary(org.moma.api.nn.AuxiliaryRouter router) {
+  public void useDepthAuxiliary(AuxiliaryRouterBlock router) {
     this.depthAuxiliary = depth == null ? null : router;
   }
 
@@ -72,8 +75,9 @@ public final class TransformerLayer extends AbstractBlock {
   }
 
   /** While on, forwards keep the depth router's input {@code [B·T, d]} and true selections {@code [B·T, 1]}. */
-  public void recordDepth(boolean on) {
+  public void recordDepth(boolean on, boolean noiseFree) {
     recordingDepth = on;
+    recordDepthNoiseFree = noiseFree;
     recordedDepthInput = null;
     recordedDepthTargets = null;
   }
@@ -86,10 +90,10 @@ public final class TransformerLayer extends AbstractBlock {
     return recordedDepthTargets;
   }
 
-  /** Which tokens {@code [B, T]} pass this layer causally: auxiliary score above 0.5, optionally flipped. */
+  /** Which tokens {@code [B, T]} pass this layer causally: the auxiliary router's decisions, optionally flipped. */
   private NDArray causalSelection(ParameterStore store, NDArray x) {
     Shape shape = x.getShape();
-    NDArray decide = depthAuxiliary.scores(store, x.reshape(-1, dModel), false).reshape(shape.get(0), shape.get(1)).gt(0.5f);
+    NDArray decide = depthAuxiliary.decisions(store, x.reshape(-1, dModel)).reshape(shape.get(0), shape.get(1));
     if (depthNoise > 0) {
       decide = decide.logicalXor(x.getManager().randomUniform(0f, 1f, decide.getShape()).toDevice(x.getDevice(), false).lt((float) depthNoise));
     }
@@ -130,16 +134,18 @@ public final class TransformerLayer extends AbstractBlock {
     NDArray x = inputs.get(0);
     NDArray positions = inputs.get(1);
     NDArray modality = inputs.get(2);
+    NDArray tokenIds = inputs.size() > 3 ? inputs.get(3) : null;
+    NDArray sequences = inputs.size() > 4 ? inputs.get(4) : null;
     if (depth == null) {
-      return body(store, x, positions, modality, training);
+      return body(store, x, positions, modality, tokenIds, sequences, null, training);
     }
     long b = x.getShape().get(0);
     long t = x.getShape().get(1);
-    DepthSelection selection = depth.select(store, x, training && !recordingDepth); // noise-free targets, as for expert groups
+    DepthSelection selection = depth.select(store, x, training && !(recordingDepth && recordDepthNoiseFree)); // as for expert groups
     if (!training && depthAuxiliary != null) {
       // causal: each token's own decision; the layer runs among the chosen tokens (key mask), the rest skip it
       NDArray chosenMask = causalSelection(store, x);
-      NDList out = body(store, x, positions, modality, chosenMask, training);
+      NDList out = body(store, x, positions, modality, tokenIds, sequences, chosenMask, training);
       NDArray update = out.get(0).sub(x).mul(selection.scores().mul(chosenMask.toType(x.getDataType(), false)).expandDims(-1));
       lastDepth = new long[] {b * t, chosenMask.toType(ai.djl.ndarray.types.DataType.INT64, false).sum().getLong()};
       return new NDList(x.add(update), out.get(1));
@@ -157,24 +163,25 @@ public final class TransformerLayer extends AbstractBlock {
     }
     NDArray rows = chosen.expandDims(-1).broadcast(new Shape(b, k, dModel));
     NDArray selected = x.gather(rows, 1);
-    NDList out = body(store, selected, positions.gather(chosen, 1),
-        modality.reshape(b, t).gather(chosen, 1).reshape(-1), training);
+    NDList out = body(store, selected, positions.gather(chosen, 1), gatherRows(modality, chosen),
+        gatherRows(tokenIds, chosen), gatherRows(sequences, chosen), null, training);
     NDArray update = out.get(0).sub(selected).mul(selection.weights().expandDims(-1));
     NDArray y = x.add(x.zerosLike().scatter(rows, update, 1));
     return new NDList(y, out.get(1));
   }
 
-  /**
-   * Generation step: new tokens {@code x [B, t, d]} attend to the layer's cache, then go through
-   * the feed-forward (which must route causally). Layers with a depth router are not supported yet.
-   */
-  public NDList applyCached(ParameterStore store, NDArray x, NDArray positions, NDArray modality, CausalSelfAttention.Cache cache) {
-    return applyCached(store, x, positions, modality, null, cache);
+  /** The entries of a flattened {@code [B·T]} array at the chosen positions {@code [B, k]}, flattened; null stays null. */
+  private static NDArray gatherRows(NDArray flat, NDArray chosen) {
+    return flat == null ? null : flat.reshape(chosen.getShape().get(0), -1).gather(chosen, 1).reshape(-1);
   }
 
-  /** As above; {@code valid [B, t]} marks padding tokens (left-padded prompts), which nothing attends to. */
-  public NDList applyCached(ParameterStore store, NDArray x, NDArray positions, NDArray modality, NDArray valid,
-      CausalSelfAttention.Cache cache) {
+  /**
+   * Generation step: new tokens {@code x [B, t, d]} with ids {@code tokenIds [B, t]} attend to the
+   * layer's cache, then go through the feed-forward (which must route causally); {@code valid
+   * [B, t]} marks padding tokens (left-padded prompts), which nothing attends to, or is null.
+   */
+  public NDList applyCached(ParameterStore store, NDArray x, NDArray positions, NDArray modality, NDArray tokenIds,
+      NDArray valid, CausalSelfAttention.Cache cache) {
     if (depth != null) {
       if (depthAuxiliary == null) {
         throw new IllegalStateException("generation through a mixture-of-depths layer needs its auxiliary router ('moma train-aux')");
@@ -184,31 +191,44 @@ public final class TransformerLayer extends AbstractBlock {
       // ragged caches. Tokens the layer skips leave it unchanged.
       NDArray chosen = causalSelection(store, x);
       NDArray keys = valid == null ? chosen : valid.logicalAnd(chosen);
-      NDArray out = denseCached(store, x, positions, modality, keys, cache);
+      NDArray out = denseCached(store, x, positions, modality, tokenIds, keys, cache);
       NDArray weights = depth.select(store, x, false).scores().mul(chosen.toType(x.getDataType(), false));
       return new NDList(x.add(out.sub(x).mul(weights.expandDims(-1))));
     }
-    return new NDList(denseCached(store, x, positions, modality, valid, cache));
+    return new NDList(denseCached(store, x, positions, modality, tokenIds, valid, cache));
   }
 
-  private NDArray denseCached(ParameterStore store, NDArray x, NDArray positions, NDArray modality, NDArray valid,
-      CausalSelfAttention.Cache cache) {
+  private NDArray denseCached(ParameterStore store, NDArray x, NDArray positions, NDArray modality, NDArray tokenIds,
+      NDArray valid, CausalSelfAttention.Cache cache) {
     NDArray h = x.add(attentionNorm.apply(store, attention.applyCached(store, x, positions, valid, cache)));
     Shape shape = h.getShape();
-    NDList ffnOut = feedForward.forward(store, new NDList(h.reshape(-1, dModel), modality.reshape(-1)), false);
+    NDArray sequences = x.getManager().arange((int) shape.get(0)).toDevice(x.getDevice(), false)
+        .reshape(shape.get(0), 1).broadcast(new Shape(shape.get(0), shape.get(1)));
+    NDList ffnOut = feedForward.forward(store, feedForwardInputs(h.reshape(-1, dModel), modality.reshape(-1),
+        tokenIds == null ? null : tokenIds.reshape(-1), positions, sequences), false);
     return h.add(feedForwardNorm.apply(store, ffnOut.get(0)).reshape(shape));
   }
 
-  /** Attention and feed-forward over {@code x [B, T', d]} at the given positions. */
-  NDList body(ParameterStore store, NDArray x, NDArray positions, NDArray modality, boolean training) {
-    return body(store, x, positions, modality, null, training);
+  /** The feed-forward's inputs: {@code (x, modality)}, then token ids, positions and sequences when the ids are known. */
+  private static NDList feedForwardInputs(NDArray flat, NDArray modality, NDArray tokenIds, NDArray positions, NDArray sequences) {
+    if (tokenIds == null) {
+      return new NDList(flat, modality);
+    }
+    return new NDList(flat, modality, tokenIds, positions.reshape(-1), sequences.reshape(-1));
   }
 
-  private NDList body(ParameterStore store, NDArray x, NDArray positions, NDArray modality, NDArray keyMask, boolean training) {
+  /** Attention and feed-forward over {@code x [B, T', d]} at the given positions, without token ids. */
+  NDList body(ParameterStore store, NDArray x, NDArray positions, NDArray modality, boolean training) {
+    return body(store, x, positions, modality, null, null, null, training);
+  }
+
+  /** Attention and feed-forward over {@code x [B, T', d]} at the given positions; {@code keyMask} may be null. */
+  private NDList body(ParameterStore store, NDArray x, NDArray positions, NDArray modality, NDArray tokenIds,
+      NDArray sequences, NDArray keyMask, boolean training) {
     NDArray h = x.add(attentionNorm.apply(store, attention.apply(store, x, positions, keyMask, training)));
     Shape shape = h.getShape();
     NDArray flat = h.reshape(-1, dModel);
-    NDList ffnOut = feedForward.forward(store, new NDList(flat, modality), training);
+    NDList ffnOut = feedForward.forward(store, feedForwardInputs(flat, modality, tokenIds, positions, sequences), training);
     NDArray y = h.add(feedForwardNorm.apply(store, ffnOut.get(0)).reshape(shape));
     NDArray aux = ffnOut.size() > 1 ? ffnOut.get(1) : x.getManager().zeros(new Shape());
     return new NDList(y, aux);

@@ -16,9 +16,10 @@ import java.util.List;
 import java.util.Map;
 import org.moma.api.SpecException;
 import org.moma.api.model.ModelDims;
-import org.moma.api.nn.ExpertGroup;
-import org.moma.api.nn.StackedExperts;
-import org.moma.api.nn.SwiGlu;
+import org.moma.api.model.RoutedGroup;
+import org.moma.experts.ExpertGroup;
+import org.moma.experts.StackedExperts;
+import org.moma.experts.SwiGlu;
 import org.moma.api.spec.ExperimentSpec;
 import org.moma.runtime.eval.TrainedModel;
 import org.moma.runtime.model.EarlyFusionModel;
@@ -99,8 +100,8 @@ public final class Upcycler {
   /** Each modality's single feed-forward into every expert of the target's group for that modality. */
   private static void copyExperts(EarlyFusionModel from, EarlyFusionModel to) {
     for (int i = 0; i < to.layers().size(); i++) {
-      Map<String, ExpertGroup> seedGroups = from.layers().get(i).feedForward().expertGroups();
-      Map<String, ExpertGroup> targetGroups = to.layers().get(i).feedForward().expertGroups();
+      Map<String, ExpertGroup> seedGroups = expertGroups(from, i);
+      Map<String, ExpertGroup> targetGroups = expertGroups(to, i);
       if (seedGroups.isEmpty() || !seedGroups.keySet().equals(targetGroups.keySet())) {
         throw new SpecException("model.ffn", "layer " + i + ": upcycling needs the same expert groups in both runs (seed "
             + seedGroups.keySet() + ", target " + targetGroups.keySet() + "); seed with one expert per modality (moe_1t1i)");
@@ -134,6 +135,19 @@ public final class Upcycler {
         }
       }
     }
+  }
+
+  /** The layer's expert groups, which upcycling copies weight by weight: those of the experts library. */
+  private static Map<String, ExpertGroup> expertGroups(EarlyFusionModel model, int layer) {
+    Map<String, ExpertGroup> groups = new java.util.LinkedHashMap<>();
+    for (Map.Entry<String, ? extends RoutedGroup> e : model.layers().get(layer).feedForward().expertGroups().entrySet()) {
+      if (!(e.getValue() instanceof ExpertGroup group)) {
+        throw new SpecException("model.ffn", "layer " + layer + " group " + e.getKey() + ": upcycling copies the experts of"
+            + " the platform's expert groups, and this layer plugin built its own (" + e.getValue().getClass().getName() + ")");
+      }
+      groups.put(e.getKey(), group);
+    }
+    return groups;
   }
 
   private static NDList linearWeights(SwiGlu ffn) {

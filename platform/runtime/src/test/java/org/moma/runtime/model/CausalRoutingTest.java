@@ -21,9 +21,8 @@ import org.moma.api.Options;
 import org.moma.api.model.LayerContext;
 import org.moma.api.model.Modality;
 import org.moma.api.model.ModelDims;
-import org.moma.api.nn.AuxiliaryRouter;
-import org.moma.api.nn.ExpertGroup;
-import org.moma.api.nn.SigmoidRouter;
+import org.moma.api.model.AuxiliaryRouterBlock;
+import org.moma.api.model.RoutedGroup;
 import org.moma.layer.moma.MomaLayerPlugin;
 
 /**
@@ -55,8 +54,8 @@ class CausalRoutingTest {
       assertFalse(Arrays.equals(batch[0], batch[1]), "batch top-k routing was expected to see future tokens");
 
       for (TransformerLayer layer : layers) {
-        for (ExpertGroup group : layer.feedForward().expertGroups().values()) {
-          AuxiliaryRouter aux = new AuxiliaryRouter(16, group.count());
+        for (RoutedGroup group : layer.feedForward().expertGroups().values()) {
+          AuxiliaryRouterBlock aux = TestRouters.mlpAuxiliary(16, group.count());
           aux.setInitializer(new NormalInitializer(1f), Parameter.Type.WEIGHT);
           aux.initialize(manager, DataType.FLOAT32, new Shape(1, 16));
           group.useAuxiliary(aux);
@@ -69,7 +68,7 @@ class CausalRoutingTest {
 
   private static TransformerLayer layer(MomaLayerPlugin plugin, Options options, int index) {
     LayerContext context = new LayerContext(index, DIMS, Modality.STANDARD,
-        (ref, ctx, path) -> new SigmoidRouter(ctx.dModel(), ctx.experts(), 0));
+        (ref, ctx, path) -> TestRouters.expertChoice(ctx));
     return new TransformerLayer(16, 4, plugin.create(context, options));
   }
 

@@ -21,9 +21,8 @@ import org.moma.api.model.LayerContext;
 import org.moma.api.model.LayerPlugin;
 import org.moma.api.model.Modality;
 import org.moma.api.model.ModelDims;
-import org.moma.api.nn.AuxiliaryRouter;
-import org.moma.api.nn.ExpertGroup;
-import org.moma.api.nn.SigmoidRouter;
+import org.moma.api.model.AuxiliaryRouterBlock;
+import org.moma.api.model.RoutedGroup;
 import org.moma.layer.dense.DenseLayerPlugin;
 import org.moma.layer.moma.MomaLayerPlugin;
 
@@ -68,7 +67,7 @@ class KvCacheTest {
       model.initialize(manager, DataType.FLOAT32, new Shape(1, 6), new Shape(1, 6));
       for (TransformerLayer layer : model.layers()) {
         if (layer.depth() != null) {
-          AuxiliaryRouter aux = new AuxiliaryRouter(16, 1);
+          AuxiliaryRouterBlock aux = TestRouters.mlpAuxiliary(16, 1);
           aux.setInitializer(new NormalInitializer(1f), Parameter.Type.WEIGHT);
           aux.initialize(manager, DataType.FLOAT32, new Shape(1, 16));
           layer.useDepthAuxiliary(aux);
@@ -124,7 +123,7 @@ class KvCacheTest {
       if (depth) {
         for (TransformerLayer layer : layers) {
           if (layer.depth() != null) {
-            AuxiliaryRouter aux = new AuxiliaryRouter(16, 1);
+            AuxiliaryRouterBlock aux = TestRouters.mlpAuxiliary(16, 1);
             aux.setInitializer(new NormalInitializer(1f), Parameter.Type.WEIGHT);
             aux.initialize(manager, DataType.FLOAT32, new Shape(1, 16));
             layer.useDepthAuxiliary(aux);
@@ -133,8 +132,8 @@ class KvCacheTest {
       }
       if (auxiliary) {
         for (TransformerLayer layer : layers) {
-          for (ExpertGroup group : layer.feedForward().expertGroups().values()) {
-            AuxiliaryRouter aux = new AuxiliaryRouter(16, group.count());
+          for (RoutedGroup group : layer.feedForward().expertGroups().values()) {
+            AuxiliaryRouterBlock aux = TestRouters.mlpAuxiliary(16, group.count());
             aux.setInitializer(new NormalInitializer(1f), Parameter.Type.WEIGHT);
             aux.initialize(manager, DataType.FLOAT32, new Shape(1, 16));
             group.useAuxiliary(aux);
@@ -166,7 +165,7 @@ class KvCacheTest {
 
   private static TransformerLayer layer(LayerPlugin plugin, Options options, int index) {
     LayerContext context = new LayerContext(index, DIMS, Modality.STANDARD,
-        (ref, ctx, path) -> new SigmoidRouter(ctx.dModel(), ctx.experts(), 0));
+        (ref, ctx, path) -> TestRouters.expertChoice(ctx));
     FeedForwardBlock ffn = plugin.create(context, options);
     return new TransformerLayer(16, 4, ffn);
   }

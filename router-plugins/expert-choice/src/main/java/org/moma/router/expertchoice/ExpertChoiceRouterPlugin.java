@@ -7,8 +7,6 @@ import org.moma.api.Options;
 import org.moma.api.model.RouterBlock;
 import org.moma.api.model.RouterContext;
 import org.moma.api.model.RouterPlugin;
-import org.moma.api.nn.ExpertChoice;
-import org.moma.api.nn.SigmoidRouter;
 import org.osgi.service.component.annotations.Component;
 
 /** {@code expert-choice}: each expert takes its top {@code capacity·n} tokens by sigmoid score. */

@@ -9,8 +9,8 @@ import org.moma.api.Options;
 import org.moma.api.model.RouterBlock;
 import org.moma.api.model.RouterContext;
 import org.moma.api.model.RouterPlugin;
-import org.moma.api.nn.ExpertChoice;
-import org.moma.api.nn.SigmoidRouter;
+import org.moma.router.expertchoice.ExpertChoice;
+import org.moma.router.expertchoice.SigmoidRouter;
 import org.osgi.service.component.annotations.Component;
 
 /**

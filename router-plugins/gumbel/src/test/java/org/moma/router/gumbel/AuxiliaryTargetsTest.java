@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.moma.api.Options;
 import org.moma.api.model.RouterBlock;
 import org.moma.api.model.RouterContext;
-import org.moma.api.nn.ExpertGroup;
+import org.moma.experts.ExpertGroup;
 
 /**
  * The selections auxiliary routers learn (paper §2.4) come from the router's clean sigmoid scores,
@@ -32,10 +32,10 @@ class AuxiliaryTargetsTest {
       ParameterStore store = new ParameterStore(manager, false);
       NDArray x = manager.randomNormal(new Shape(n, d));
 
-      group.record(true);
+      group.record(true, true);
       group.apply(store, x, true); // a training forward, as AuxiliaryRouters makes
       float[] recorded = group.recordedTargets().toFloatArray();
-      group.record(false);
+      group.record(false, true);
 
       group.apply(store, x, false); // clean sigmoid scores, batch top-k
       float[] clean = selections(group, manager, n);

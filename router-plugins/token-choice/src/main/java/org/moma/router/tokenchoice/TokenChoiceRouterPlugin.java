@@ -14,8 +14,9 @@ import org.moma.api.model.RouterPlugin;
 import org.moma.api.model.Routing;
 import ai.djl.ndarray.NDList;
 import org.moma.api.model.RouterBlock;
-import org.moma.api.nn.GatedRouter;
+import org.moma.api.model.RouterInput;
 import org.moma.api.nn.Tensors;
+import ai.djl.nn.core.Linear;
 import org.osgi.service.component.annotations.Component;
 
 /**
@@ -63,7 +64,9 @@ public final class TokenChoiceRouterPlugin implements RouterPlugin {
   }
 
   /** The router block: softmax gate, top-k per token, capacity per expert, balancing loss. */
-  static final class TokenChoiceRouter extends GatedRouter {
+  static final class TokenChoiceRouter extends RouterBlock {
+    private final int dModel;
+    private final Linear gate;
     private final int experts;
     private final int k;
     private final double capacityFactor;
@@ -71,7 +74,8 @@ public final class TokenChoiceRouterPlugin implements RouterPlugin {
     private final boolean normalize;
 
     TokenChoiceRouter(int dModel, int experts, int k, double capacityFactor, double balance, boolean normalize) {
-      super(dModel, experts);
+      this.dModel = dModel;
+      gate = addChildBlock("w_g", Linear.builder().setUnits(experts).optBias(false).build());
       this.experts = experts;
       this.k = k;
       this.capacityFactor = capacityFactor;
@@ -84,9 +88,9 @@ public final class TokenChoiceRouterPlugin implements RouterPlugin {
     }
 
     @Override
-    public Routing route(ParameterStore store, NDArray tokens, boolean training) {
-      long n = tokens.getShape().get(0);
-      NDArray probs = logits(store, tokens, training).softmax(-1);
+    public Routing route(ParameterStore store, RouterInput input) {
+      long n = input.size();
+      NDArray probs = gate.forward(store, new NDList(input.hidden()), input.training()).singletonOrThrow().softmax(-1);
       NDList top = probs.topK(k, -1, true, true); // values [n, k], indices [n, k]
       NDArray weights = top.get(0);
       if (normalize) {
@@ -116,6 +120,16 @@ public final class TokenChoiceRouterPlugin implements RouterPlugin {
     @Override
     public double expertsPerToken() {
       return k;
+    }
+
+    @Override
+    public int experts() {
+      return experts;
+    }
+
+    @Override
+    public double flopsPerToken() {
+      return 2.0 * dModel * experts;
     }
   }
 }

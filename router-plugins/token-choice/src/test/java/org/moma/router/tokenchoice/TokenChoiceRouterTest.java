@@ -26,7 +26,7 @@ class TokenChoiceRouterTest {
       NDArray x = manager.randomNormal(new Shape(20, 8));
       Routing r;
       try (GradientCollector c = Engine.getInstance().newGradientCollector()) {
-        r = router.route(new ParameterStore(manager, false), x, true);
+        r = router.route(new ParameterStore(manager, false), org.moma.api.model.RouterInput.of(x, true));
         c.backward(r.auxLoss());
       }
       int capacity = TokenChoiceRouterPlugin.TokenChoiceRouter.capacity(20, 4, 2, 1.0);

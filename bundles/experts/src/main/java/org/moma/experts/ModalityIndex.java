@@ -1,4 +1,4 @@
-package org.moma.api.nn;
+package org.moma.experts;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;

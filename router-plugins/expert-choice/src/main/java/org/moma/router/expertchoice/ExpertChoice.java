@@ -1,4 +1,4 @@
-package org.moma.api.nn;
+package org.moma.router.expertchoice;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;

@@ -1,4 +1,4 @@
-package org.moma.api.nn;
+package org.moma.experts;
 
 import org.moma.api.OptionSpec;
 import org.moma.api.Options;

@@ -1,4 +1,4 @@
-package org.moma.api.nn;
+package org.moma.experts;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -12,7 +12,9 @@ import ai.djl.training.ParameterStore;
 import java.util.List;
 import java.util.function.BiFunction;
 import org.junit.jupiter.api.Test;
+import org.moma.api.model.RouterInput;
 import org.moma.api.model.Routing;
+import org.moma.router.expertchoice.SigmoidRouter;
 
 /** A router that breaks the Routing contract is named, with its group and what it broke, before libtorch sees its answer. */
 class RoutingContractTest {
@@ -24,8 +26,8 @@ class RoutingContractTest {
   static SigmoidRouter broken(BiFunction<Routing, NDManager, Routing> breaker) {
     return new SigmoidRouter(D, E, 0) {
       @Override
-      public Routing route(ParameterStore store, NDArray tokens, boolean training) {
-        return breaker.apply(super.route(store, tokens, training), tokens.getManager());
+      public Routing route(ParameterStore store, RouterInput input) {
+        return breaker.apply(super.route(store, input), input.hidden().getManager());
       }
     };
   }

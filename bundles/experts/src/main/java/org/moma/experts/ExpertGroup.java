@@ -1,4 +1,4 @@
-package org.moma.api.nn;
+package org.moma.experts;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
@@ -12,8 +12,15 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import java.util.ArrayList;
 import java.util.List;
+import org.moma.api.eval.RoutingStats;
+import org.moma.api.model.AuxiliaryRouterBlock;
+import org.moma.api.model.Modality;
+import org.moma.api.model.RoutedGroup;
 import org.moma.api.model.RouterBlock;
+import org.moma.api.model.RouterInput;
 import org.moma.api.model.Routing;
+import org.moma.api.model.TokenContext;
+import org.moma.api.nn.Tensors;
 
 /**
  * A group of SwiGLU experts with a learned router (MoE, or one modality's group in MoMa). With a
@@ -25,7 +32,7 @@ import org.moma.api.model.Routing;
  * and run the experts as one batched product over stacked weights. Either way the combine is one
  * sparse product ({@link Tensors#sumRowsInto}).
  */
-public final class ExpertGroup extends AbstractBlock {
+public final class ExpertGroup extends AbstractBlock implements RoutedGroup {
   private final int dModel;
   private final List<SwiGlu> experts = new ArrayList<>();
   private final StackedExperts stacked;
@@ -34,9 +41,10 @@ public final class ExpertGroup extends AbstractBlock {
   private final RouterBlock router;
   private Routing lastRouting;
   private long[][] lastCounts; // {perExpert, {tokens, unchosen, multiChosen}} of the last evaluation forward
-  private AuxiliaryRouter auxiliary;
+  private AuxiliaryRouterBlock auxiliary;
   private double routingNoise;
   private boolean recording;
+  private boolean recordNoiseFree;
   private NDArray recordedInput;
   private NDArray recordedTargets;
 
@@ -89,51 +97,55 @@ public final class ExpertGroup extends AbstractBlock {
     return lastRouting;
   }
 
+  @Override
   public int count() {
     return count;
   }
 
-  /**
-   * Routes causally at evaluation: a token goes to an expert when the auxiliary router's score is
-   * above 0.5, weighted by the main router's score (paper §2.4). Null restores batch top-k.
-   */
-  public void useAuxiliary(AuxiliaryRouter router) {
+  /** The group's router, or null with a single expert. */
+  public RouterBlock router() {
+    return router;
+  }
+
+  @Override
+  public void useAuxiliary(AuxiliaryRouterBlock router) {
     this.auxiliary = count > 1 ? router : null;
   }
 
+  @Override
   public boolean causal() {
     return count == 1 || auxiliary != null;
   }
 
-  /** Flips each causal routing decision with probability {@code sigma} (paper §4.6), 0 for none. */
+  @Override
   public void setRoutingNoise(double sigma) {
     this.routingNoise = sigma;
   }
 
-  /**
-   * While on, every forward keeps its input {@code [n, d]} and the true selections {@code [n, E]}
-   * (1 where an expert took the token): the training data of the auxiliary router.
-   */
-  public void record(boolean on) {
+  @Override
+  public void record(boolean on, boolean noiseFree) {
     recording = on;
+    recordNoiseFree = noiseFree;
     recordedInput = null;
     recordedTargets = null;
   }
 
+  @Override
   public NDArray recordedInput() {
     return recordedInput;
   }
 
+  @Override
   public NDArray recordedTargets() {
     return recordedTargets;
   }
 
   /** Statistics of the last evaluation forward (null before one, and with a single expert). */
-  public org.moma.api.eval.RoutingStats stats(int layer, String group) {
+  public RoutingStats stats(int layer, String group) {
     if (lastCounts == null) {
       return null;
     }
-    return new org.moma.api.eval.RoutingStats(layer, group, lastCounts[1][0], lastCounts[0], lastCounts[1][1], lastCounts[1][2]);
+    return new RoutingStats(layer, group, lastCounts[1][0], lastCounts[0], lastCounts[1][1], lastCounts[1][2]);
   }
 
   /** Copied to Java right away: the routing's arrays belong to the forward pass's scope. */
@@ -152,7 +164,7 @@ public final class ExpertGroup extends AbstractBlock {
     return new long[][] {perExpert, {n, none, several}};
   }
 
-  /** Forward FLOPs per token of the router alone (none for a single expert). */
+  @Override
   public double routerFlopsPerToken() {
     return count == 1 ? 0 : router.flopsPerToken();
   }
@@ -166,18 +178,25 @@ public final class ExpertGroup extends AbstractBlock {
     return router.expertsPerToken() * expert + router.flopsPerToken();
   }
 
+  /** {@link #apply(ParameterStore, NDArray, TokenContext, Modality, boolean)} without token context. */
+  public NDList apply(ParameterStore store, NDArray x, boolean training) {
+    return apply(store, x, TokenContext.unknown(), null, training);
+  }
+
   /**
    * @param x {@code [n, d]} the group's tokens
+   * @param tokens their ids, positions, sequences and modality ids, for the router
+   * @param modality the group's modality, or null when it mixes modalities
    * @return {@code y [n, d]} and the router's auxiliary loss (0-d, zero when it has none)
    */
-  public NDList apply(ParameterStore store, NDArray x, boolean training) {
+  public NDList apply(ParameterStore store, NDArray x, TokenContext tokens, Modality modality, boolean training) {
     NDManager manager = x.getManager();
     if (count == 1) {
       return new NDList(experts.get(0).apply(store, x, training), Tensors.scalar(x, 0));
     }
-    // targets for auxiliary routers come from noise-free scores: inference routes on clean sigmoids,
-    // so a Gumbel router's training noise must not enter what they learn and are scored against
-    Routing routing = router.route(store, x, training && !recording);
+    // targets for post-hoc auxiliary routers come from noise-free scores: inference routes on clean
+    // sigmoids, so a Gumbel router's training noise must not enter what they learn and are scored against
+    Routing routing = router.route(store, new RouterInput(x, tokens, modality, training && !(recording && recordNoiseFree)));
     routing.check(x.getShape().get(0), count, router.origin()); // a plugin's bug is named here, not deep in libtorch
     if (!training && auxiliary != null) {
       routing = causalRouting(store, x, routing.scores());
@@ -212,9 +231,9 @@ public final class ExpertGroup extends AbstractBlock {
     return new NDList(y, aux);
   }
 
-  /** Decisions from the auxiliary router (score > 0.5, optionally flipped at random), gates from the main one. */
+  /** Decisions from the auxiliary router (optionally flipped at random), gates from the main one. */
   private Routing causalRouting(ParameterStore store, NDArray x, NDArray mainScores) {
-    NDArray decide = auxiliary.scores(store, x, false).gt(0.5f);
+    NDArray decide = auxiliary.decisions(store, x);
     if (routingNoise > 0) {
       NDArray flip = x.getManager().randomUniform(0f, 1f, decide.getShape()).toDevice(x.getDevice(), false).lt((float) routingNoise);
       decide = decide.logicalXor(flip);

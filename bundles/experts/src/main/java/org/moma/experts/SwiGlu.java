@@ -1,4 +1,6 @@
-package org.moma.api.nn;
+package org.moma.experts;
+
+import org.moma.api.nn.Tensors;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
