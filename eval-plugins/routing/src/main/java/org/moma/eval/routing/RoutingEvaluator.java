@@ -10,6 +10,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import org.moma.api.data.Vocabulary;
+import org.moma.api.eval.LanguageModel;
 import javax.imageio.ImageIO;
 import org.moma.api.MomaPlugin;
 import org.moma.api.OptionSpec;
@@ -27,6 +31,10 @@ import org.osgi.service.component.annotations.Component;
  * {@code routing}: per layer and group (mixed-modal MoE, each MoMa modality, mixture-of-depths), the
  * share of tokens each expert took, the tokens no expert took and those several took, and the MoD
  * selection rate; plus {@code routing.png}, a heat map of expert load per layer.
+ *
+ * <p>With auxiliary routers (paper §2.4): each one's precision and recall against the batch top-k
+ * it imitates, per layer and group, and the held-out loss with causal routing against the loss with
+ * training (batch top-k) routing: the price of causal inference.
  */
 @Component(service = EvaluatorPlugin.class, property = MomaPlugin.NAME_PROPERTY + "=routing")
 public final class RoutingEvaluator implements EvaluatorPlugin {
@@ -53,6 +61,9 @@ public final class RoutingEvaluator implements EvaluatorPlugin {
   public EvalResult evaluate(EvalContext context, Options options) {
     DocumentSource source = context.split(options.getString("split"));
     Map<String, long[]> totals = new LinkedHashMap<>(); // key -> {tokens, unchosen, multi, load...}
+    Map<String, long[]> agreement = new LinkedHashMap<>(); // auxiliary router -> {tp, fp, fn, tn}
+    double[] loss = new double[3]; // -log p with causal routing, with batch top-k, tokens
+    boolean auxiliary = context.model().hasAuxiliaryRouters();
     int batches = options.getPositiveInt("batches");
     for (int b = 0; b < batches; b++) {
       List<TokenizedDocument> docs = new ArrayList<>();
@@ -62,8 +73,12 @@ public final class RoutingEvaluator implements EvaluatorPlugin {
       if (docs.isEmpty()) {
         break;
       }
-      Scoring.score(context.model(), context.manager(), docs, source.vocabulary(), 2, docs.size());
-      for (RoutingStats s : context.model().lastRouting()) {
+      List<Scoring.Score> scores = Scoring.score(context.model(), context.manager(), docs, source.vocabulary(), 2, docs.size());
+      List<RoutingStats> observed = context.model().lastRouting();
+      if (auxiliary) {
+        compareWithTopK(context, docs, source.vocabulary(), scores, agreement, loss);
+      }
+      for (RoutingStats s : observed) {
         long[] t = totals.computeIfAbsent("layer" + s.layer() + "." + s.group(), k -> new long[3 + s.perExpert().length]);
         t[0] += s.tokens();
         t[1] += s.unchosen();
@@ -93,8 +108,45 @@ public final class RoutingEvaluator implements EvaluatorPlugin {
       m.put(e.getKey() + ".unchosen", (double) t[1] / t[0]);
       m.put(e.getKey() + ".multiChosen", (double) t[2] / t[0]);
     }
+    if (auxiliary) {
+      for (Map.Entry<String, long[]> e : agreement.entrySet()) {
+        long[] c = e.getValue();
+        m.put(e.getKey() + ".auxiliary.precision", c[0] + c[1] == 0 ? Double.NaN : (double) c[0] / (c[0] + c[1]));
+        m.put(e.getKey() + ".auxiliary.recall", c[0] + c[2] == 0 ? Double.NaN : (double) c[0] / (c[0] + c[2]));
+      }
+      m.put("auxiliary.loss.causal", loss[0] / loss[2]);
+      m.put("auxiliary.loss.topK", loss[1] / loss[2]);
+      m.put("auxiliary.loss.gap", (loss[0] - loss[1]) / loss[2]);
+    }
     heatMap(context, totals);
     return new EvalResult(name(), m);
+  }
+
+  /**
+   * The same documents with training routing (batch top-k): their loss beside the causal one, and
+   * each auxiliary router's decisions against the selections it imitates.
+   */
+  private static void compareWithTopK(EvalContext context, List<TokenizedDocument> docs, Vocabulary vocabulary,
+      List<Scoring.Score> causal, Map<String, long[]> agreement, double[] loss) {
+    LanguageModel model = context.model();
+    model.useAuxiliaryRouters(false);
+    List<Scoring.Score> topK;
+    try {
+      topK = Scoring.score(model, context.manager(), docs, vocabulary, 2, docs.size());
+    } finally {
+      model.useAuxiliaryRouters(true);
+    }
+    for (int i = 0; i < docs.size(); i++) {
+      loss[0] -= causal.get(i).logLikelihood();
+      loss[1] -= topK.get(i).logLikelihood();
+      loss[2] += causal.get(i).tokens();
+    }
+    for (Scoring.Batch batch : Scoring.batches(docs, vocabulary, model.dims().seqLen(), docs.size())) {
+      try (NDManager scope = context.manager().newSubManager()) {
+        NDArray[] arrays = batch.arrays(scope);
+        model.countAuxiliaryAgreement(scope, arrays[0].get(":, :-1"), arrays[1].get(":, :-1"), agreement);
+      }
+    }
   }
 
   private static void cell(Graphics2D g, int x, int y, int size, double share, Color full) {

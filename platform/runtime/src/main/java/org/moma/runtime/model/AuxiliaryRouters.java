@@ -50,6 +50,7 @@ public final class AuxiliaryRouters extends AbstractBlock {
   private final Map<String, RoutedGroup> groups = new LinkedHashMap<>();
   private final Map<String, TransformerLayer> depthLayers = new LinkedHashMap<>();
   private final Map<String, AuxiliaryRouterBlock> routers = new LinkedHashMap<>();
+  private boolean recording;
 
   private AuxiliaryRouters(EarlyFusionModel model, AuxiliaryRouterPlugin plugin, PluginRef ref, Options options) {
     super((byte) 1);
@@ -150,8 +151,14 @@ public final class AuxiliaryRouters extends AbstractBlock {
    * training step's own (joint training, which must not change the main model's routing).
    */
   public void record(boolean on, boolean noiseFree) {
+    recording = on;
     groups.values().forEach(g -> g.record(on, noiseFree));
     depthLayers.values().forEach(l -> l.recordDepth(on, noiseFree));
+  }
+
+  /** Whether forwards record now. */
+  public boolean recording() {
+    return recording;
   }
 
   /** The recorded router input and true selections of a router's group or MoD layer. */

@@ -136,7 +136,8 @@ public final class EarlyFusionModel extends AbstractBlock {
     NDArray flatIds = ids.reshape(-1);
     NDArray sequences = manager.arange((int) shape.get(0)).toDevice(tokens.getDevice(), false)
         .reshape(shape.get(0), 1).broadcast(shape).reshape(-1);
-    boolean trainJoint = training && joint != null;
+    // not while someone else records (train-aux, evaluators comparing routers with batch top-k)
+    boolean trainJoint = training && joint != null && !joint.recording();
     if (trainJoint) {
       joint.record(true, false); // the training step's own selections: recording must not change its routing
     }

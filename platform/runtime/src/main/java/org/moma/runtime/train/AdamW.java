@@ -20,12 +20,27 @@ public final class AdamW {
   private final double beta2;
   private final double weightDecay;
   private final double clip;
+  private final boolean[] apart;
   private final List<NDArray> first = new ArrayList<>();
   private final List<NDArray> second = new ArrayList<>();
   private int steps;
 
   public AdamW(List<Parameter> parameters, double beta1, double beta2, double weightDecay, double clip) {
+    this(parameters, beta1, beta2, weightDecay, clip, p -> false);
+  }
+
+  /**
+   * @param clippedApart parameters whose gradients are clipped by their own global norm and left
+   *     out of the one {@link #step} reports (auxiliary routers trained jointly: their gradients
+   *     must not change how far the model's own gradients are clipped)
+   */
+  public AdamW(List<Parameter> parameters, double beta1, double beta2, double weightDecay, double clip,
+      java.util.function.Predicate<Parameter> clippedApart) {
     this.parameters = List.copyOf(parameters);
+    this.apart = new boolean[parameters.size()];
+    for (int i = 0; i < apart.length; i++) {
+      apart[i] = clippedApart.test(parameters.get(i));
+    }
     this.beta1 = beta1;
     this.beta2 = beta2;
     this.weightDecay = weightDecay;
@@ -52,25 +67,26 @@ public final class AdamW {
     // their results to the parameters' long-lived manager and leak one array per step
     try (NDManager scope = parameters.get(0).getArray().getManager().newSubManager()) {
       List<NDArray> grads = new ArrayList<>(parameters.size());
-      double squared = 0;
-      for (Parameter p : parameters) {
-        NDArray g = scoped(p.getArray().getGradient(), scope);
+      double[] squared = new double[2]; // the model's parameters, those clipped apart
+      for (int i = 0; i < parameters.size(); i++) {
+        NDArray g = scoped(parameters.get(i).getArray().getGradient(), scope);
         grads.add(g);
         double n = scoped(g.norm(), scope).getFloat(); // one pass over the gradient, no temporary
-        squared += n * n;
+        squared[apart[i] ? 1 : 0] += n * n;
       }
-      double norm = Math.sqrt(squared) / gradScale;
-      if (!Double.isFinite(norm)) {
+      double norm = Math.sqrt(squared[0]) / gradScale;
+      double normApart = Math.sqrt(squared[1]) / gradScale;
+      if (!Double.isFinite(norm) || !Double.isFinite(normApart)) {
         grads.forEach(g -> g.muli(0));
-        return norm; // no update from a broken gradient
+        return Double.isFinite(norm) ? normApart : norm; // no update from a broken gradient
       }
-      double clipScale = clip > 0 && norm > clip ? clip / norm : 1.0;
-      float rescale = (float) (clipScale / gradScale);
+      float[] rescales = {rescale(norm, gradScale), rescale(normApart, gradScale)};
       // bias corrections folded into the step size: lr·√(1−β2ᵗ)/(1−β1ᵗ)
       float stepSize = (float) (learningRate * Math.sqrt(1 - Math.pow(beta2, steps)) / (1 - Math.pow(beta1, steps)));
       List<Runnable> fused = new ArrayList<>();
       for (int i = 0; i < parameters.size(); i++) {
         NDArray weight = parameters.get(i).getArray();
+        float rescale = rescales[apart[i] ? 1 : 0];
         // decoupled weight decay on matrices only, not on norm scales
         float decay = weightDecay > 0 && weight.getShape().dimension() >= 2 ? (float) weightDecay : 0f;
         FloatBuffer[] views = views(weight, grads.get(i), first.get(i), second.get(i));
@@ -91,6 +107,12 @@ public final class AdamW {
       pool().submit(() -> fused.parallelStream().forEach(Runnable::run)).join();
       return norm;
     }
+  }
+
+  /** The gradient rescale factor: global-norm clipping and the division by {@code gradScale} as one. */
+  private float rescale(double norm, double gradScale) {
+    double clipScale = clip > 0 && norm > clip ? clip / norm : 1.0;
+    return (float) (clipScale / gradScale);
   }
 
   /** Elements per task of the fused update: a few hundred kB of each array, so a chunk's four arrays stay in cache. */

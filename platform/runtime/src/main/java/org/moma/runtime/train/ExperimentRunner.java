@@ -190,7 +190,13 @@ public final class ExperimentRunner {
       this.device = device;
       List<Parameter> parameters = new ArrayList<>();
       model.getParameters().values().forEach(parameters::add);
-      optimizer = new AdamW(parameters, training.beta1(), training.beta2(), training.weightDecay(), training.gradClip());
+      // auxiliary routers trained jointly are clipped on their own: the model's update stays what it would be without them
+      java.util.Set<Parameter> joint = new java.util.HashSet<>();
+      if (model.jointAuxiliary() != null) {
+        model.jointAuxiliary().getParameters().values().forEach(joint::add);
+      }
+      optimizer = new AdamW(parameters, training.beta1(), training.beta2(), training.weightDecay(), training.gradClip(),
+          joint::contains);
       parallel = new DataParallel(world, parameters);
       packer = SequencePacker.forTraining(source, model.dims().seqLen(), training);
       flopsPerToken = 3 * model.forwardFlopsPerToken(); // forward + backward ≈ 3× forward
