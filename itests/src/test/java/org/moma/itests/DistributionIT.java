@@ -229,6 +229,20 @@ class DistributionIT {
     assertTrue(generated.out().contains("[1] draw a red circle") && generated.out().contains("[2] here is a picture."), generated.out());
     assertTrue(generated.out().contains("KV cache"), generated.out());
 
+    // auxiliary routers are plugins: another kind trains over the first, and the routing evaluator measures it
+    Result linear = MomaProcess.run(Distribution.home(), work, "train-aux", run.toString(), "--auxiliary", "linear", "--steps", "30");
+    assertEquals(0, linear.exit(), linear.err());
+    assertTrue(linear.out().contains("auxiliary routers 'linear'"), linear.out());
+    assertEquals("linear", new ObjectMapper().readTree(run.resolve("aux/auxiliary.json").toFile()).get("name").asText());
+    Result routing = MomaProcess.run(Distribution.home(), work, "eval", run.toString(), "--evaluator", "routing",
+        "--options", "{\"batches\": 2}");
+    assertEquals(0, routing.exit(), routing.err());
+    assertTrue(routing.out().contains("layer0.text.auxiliary.precision") && routing.out().contains("auxiliary.loss.gap"), routing.out());
+    Result unknown = MomaProcess.run(Distribution.home(), work, "train-aux", run.toString(), "--auxiliary", "nope");
+    assertEquals(2, unknown.exit());
+    assertTrue(unknown.err().contains("unknown auxiliary router 'nope'") && unknown.err().contains("mlp"), unknown.err());
+    assertEquals(0, MomaProcess.run(Distribution.home(), work, "train-aux", run.toString(), "--steps", "200").exit());
+
     // greedy generation routes causally, so the KV cache changes nothing: the same tokens and pictures
     Result cached = MomaProcess.run(Distribution.home(), work, "generate", run.toString(), "--prompt", "a red circle",
         "--temperature", "0", "--max-tokens", "60", "--out", work.resolve("g1").toString());
@@ -405,6 +419,21 @@ class DistributionIT {
     assertTrue(listed.out().contains("bundle zz.empty") && listed.out().contains("zz-empty-bundle.jar")
         && listed.out().contains("registers no plugin"), listed.out());
     assertTrue(!listed.out().contains("bundle org.example"), "the example router registers one: " + listed.out());
+  }
+
+  @Test
+  void aPluginThatFailsToActivateIsOneLineOnTheConsoleAndItsTraceIsInTheLogOnce() throws Exception {
+    Path home = copyOfDistribution();
+    Files.copy(Path.of(System.getProperty("moma.faulty.jar")), home.resolve("plugins/faulty.jar"));
+    Result list = MomaProcess.run(home, work, "list");
+    assertEquals(0, list.exit(), list.err());
+    assertNoStackTrace(list);
+    assertFalse(list.err().contains("activate method"), "the component runtime writes to the log, not the console: " + list.err());
+    assertEquals(1, list.out().lines().filter(l -> l.contains("'explodes-on-activation'") && l.contains("failed to activate")).count(),
+        list.out());
+    String log = Files.readString(work.resolve("logs/moma.log")); // MomaProcess keeps the log in the work folder
+    assertEquals(1, log.lines().filter(l -> l.contains("The activate method has thrown an exception")).count(), log);
+    assertTrue(log.contains("this router refuses to start"), "the log has the exception: " + log);
   }
 
   @Test

@@ -245,6 +245,12 @@ public class PlatformIT {
               + " \"model\": {\"dModel\": 16, \"layers\": 1, \"heads\": 2, \"ffnDim\": 32, \"seqLen\": 16,"
               + "  \"ffn\": {\"name\": \"moe\", \"options\": {\"experts\": 2, \"router\": {\"name\": \"explodes-in-forward\"}}}},"
               + " \"training\": {\"steps\": 5, \"batchSize\": 2, \"warmupSteps\": 1}}");
+      Path notStarted = java.nio.file.Files.writeString(work.resolve("not-started.json"), java.nio.file.Files.readString(spec)
+          .replace("explodes-in-forward", "explodes-on-activation"));
+      String[] refused = cliOutput("run", notStarted.toString());
+      assertTrue(refused[1], refused[1].contains("router 'explodes-on-activation' of bundle org.moma.itest.faulty failed to activate")
+          && !refused[1].contains("unknown router"));
+
       String[] boom = cliOutput("run", spec.toString());
       assertEquals("1", boom[2]);
       assertTrue(boom[1], boom[1].contains("router bug after 2 calls")
@@ -257,6 +263,8 @@ public class PlatformIT {
     } finally {
       faulty.uninstall();
     }
+    String[] after = cliOutput("list");
+    assertFalse("a failure is forgotten with its bundle: " + after[0], after[0].contains("explodes-on-activation"));
   }
 
   @Test

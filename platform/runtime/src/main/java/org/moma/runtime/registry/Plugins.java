@@ -64,11 +64,17 @@ public interface Plugins {
     return " (raised in " + PluginKind.kindOf(plugin) + " plugin '" + plugin.name() + "' of bundle " + origin(plugin) + ")";
   }
 
+  /** One line when a plugin of that kind and name is installed but failed to activate, else null. */
+  default String failedToActivate(PluginKind kind, String name) {
+    return null;
+  }
+
   /**
    * The plugin of that kind and name.
    *
    * @param path JSON path of the name in the spec, for the error message
-   * @throws SpecException naming the path and listing the installed names when there is none
+   * @throws SpecException naming the path and listing the installed names when there is none, or
+   *     saying that it failed to activate
    */
   default <T extends MomaPlugin> T require(PluginKind kind, Class<T> type, String name, String path) {
     List<MomaPlugin> installed = all(kind);
@@ -76,6 +82,10 @@ public interface Plugins {
       if (plugin.name().equals(name)) {
         return type.cast(plugin);
       }
+    }
+    String failed = failedToActivate(kind, name);
+    if (failed != null) {
+      throw new SpecException(path, failed);
     }
     String names =
         installed.isEmpty()

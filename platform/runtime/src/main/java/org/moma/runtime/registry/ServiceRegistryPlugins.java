@@ -23,6 +23,8 @@ public final class ServiceRegistryPlugins implements Plugins {
   private final Map<MomaPlugin, String> origins = new IdentityHashMap<>();
   /** Plugin services that could not be obtained in the last lookup, by component, with their bundle. */
   private final Map<String, String> unavailable = new java.util.concurrent.ConcurrentHashMap<>();
+  /** The same failures by kind and plugin name, for a spec that names one. */
+  private final Map<String, String> failedByName = new java.util.concurrent.ConcurrentHashMap<>();
 
   @Activate
   void activate(BundleContext bundleContext) {
@@ -40,12 +42,15 @@ public final class ServiceRegistryPlugins implements Plugins {
           String component = String.valueOf(ref.getProperty("component.name"));
           if (service == null) {
             // Declarative Services could not activate it: the plugin threw while starting
-            unavailable.put(component, kind.label() + " '" + ref.getProperty(MomaPlugin.NAME_PROPERTY) + "' of bundle "
+            String line = kind.label() + " '" + ref.getProperty(MomaPlugin.NAME_PROPERTY) + "' of bundle "
                 + (ref.getBundle() == null ? "?" : ref.getBundle().getSymbolicName())
-                + " failed to activate and is not available (component " + component + "; the log has the exception)");
+                + " failed to activate and is not available (component " + component + "; logs/moma.log has the exception)";
+            unavailable.put(component, line);
+            failedByName.put(kind.label() + ':' + ref.getProperty(MomaPlugin.NAME_PROPERTY), line);
             continue;
           }
           unavailable.remove(component);
+          failedByName.remove(kind.label() + ':' + ref.getProperty(MomaPlugin.NAME_PROPERTY));
           // a plugin compiled against another copy of the API is not ours to call
           if (kind.serviceType().isInstance(service)) {
             MomaPlugin plugin = (MomaPlugin) service;
@@ -64,8 +69,16 @@ public final class ServiceRegistryPlugins implements Plugins {
   }
 
   @Override
+  public String failedToActivate(PluginKind kind, String name) {
+    failedByName.remove(kind.label() + ':' + name); // only a failure seen in this lookup counts
+    all(kind);
+    return failedByName.get(kind.label() + ':' + name);
+  }
+
+  @Override
   public List<String> failures() {
     unavailable.clear(); // a failure whose bundle has gone is no longer a problem
+    failedByName.clear();
     for (PluginKind kind : PluginKind.values()) {
       all(kind); // looking plugins up is what activates them, and what finds those that fail
     }
