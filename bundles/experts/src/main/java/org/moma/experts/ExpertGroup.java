@@ -114,7 +114,7 @@ public final class ExpertGroup extends AbstractBlock implements RoutedGroup {
 
   @Override
   public boolean causal() {
-    return count == 1 || auxiliary != null;
+    return count == 1 || auxiliary != null || router.causal();
   }
 
   @Override

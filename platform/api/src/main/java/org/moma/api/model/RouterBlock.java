@@ -55,6 +55,14 @@ public abstract class RouterBlock extends AbstractBlock {
    */
   public abstract double expertsPerToken();
 
+  /**
+   * True when each token's routing depends only on the token itself and its past (hash routing by
+   * token id), so evaluation and generation need no auxiliary router; false for batch top-k.
+   */
+  public boolean causal() {
+    return false;
+  }
+
   /** As a DJL block: the scores {@code [N, E]} of hidden states alone (the platform calls {@link #route}). */
   @Override
   protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {

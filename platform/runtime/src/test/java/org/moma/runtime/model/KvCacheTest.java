@@ -41,6 +41,11 @@ class KvCacheTest {
   }
 
   @Test
+  void hashRoutingReadsTokenIdsInCachedGenerationToo() throws Exception {
+    check(new MomaLayerPlugin(), "{\"experts\": {\"text\": 3, \"image\": 2}, \"router\": {\"name\": \"hash\"}}", false);
+  }
+
+  @Test
   void mixtureOfDepthsWithAuxiliaryRoutersCachesOnlyTheTokensEachLayerProcesses() throws Exception {
     check(new DenseLayerPlugin(), "{}", false, true);
   }
@@ -165,7 +170,7 @@ class KvCacheTest {
 
   private static TransformerLayer layer(LayerPlugin plugin, Options options, int index) {
     LayerContext context = new LayerContext(index, DIMS, Modality.STANDARD,
-        (ref, ctx, path) -> TestRouters.expertChoice(ctx));
+        (ref, ctx, path) -> TestRouters.named(ref, ctx));
     FeedForwardBlock ffn = plugin.create(context, options);
     return new TransformerLayer(16, 4, ffn);
   }

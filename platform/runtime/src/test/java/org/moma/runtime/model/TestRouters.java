@@ -17,6 +17,15 @@ final class TestRouters {
     return plugin.create(context, Options.defaults(plugin.options()));
   }
 
+  /** The router a spec names: {@code hash}, else expert choice. */
+  static RouterBlock named(org.moma.api.spec.PluginRef ref, RouterContext context) {
+    if ("hash".equals(ref.name())) {
+      org.moma.router.hash.HashRouterPlugin plugin = new org.moma.router.hash.HashRouterPlugin();
+      return plugin.create(context, Options.defaults(plugin.options()));
+    }
+    return expertChoice(context);
+  }
+
   static AuxiliaryRouterBlock mlpAuxiliary(int dModel, int outputs) {
     AuxiliaryRouterPlugins.Mlp plugin = new AuxiliaryRouterPlugins.Mlp();
     return plugin.create(new AuxiliaryContext(dModel, outputs, "test"), Options.defaults(plugin.options()));

@@ -67,6 +67,12 @@ final class HashRouter extends RouterBlock {
     return new Routing(indices, gates, all, null);
   }
 
+  /** A token's expert depends on its id alone. */
+  @Override
+  public boolean causal() {
+    return true;
+  }
+
   @Override
   public int experts() {
     return experts;
