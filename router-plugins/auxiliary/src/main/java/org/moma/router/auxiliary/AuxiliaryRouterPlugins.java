@@ -26,19 +26,8 @@ public final class AuxiliaryRouterPlugins {
     return new MlpAuxiliaryRouter(context.dModel(), hidden, context.outputs());
   }
 
-  /** {@code mlp}: the paper's auxiliary router, trained after main training by {@code moma train-aux}. */
-  @Component(service = AuxiliaryRouterPlugin.class, property = MomaPlugin.NAME_PROPERTY + "=mlp")
-  public static final class Mlp implements AuxiliaryRouterPlugin {
-    @Override
-    public String name() {
-      return "mlp";
-    }
-
-    @Override
-    public String description() {
-      return "sigmoid(SiLU(x·W1)·W2), W1 d×d/2, trained after main training by 'moma train-aux' (paper §2.4, A.2)";
-    }
-
+  /** The paper's MLP with its {@code hidden} option; the plugins below differ in when it trains. */
+  abstract static class MlpPlugin implements AuxiliaryRouterPlugin {
     @Override
     public List<OptionSpec> options() {
       return List.of(HIDDEN);
@@ -47,6 +36,20 @@ public final class AuxiliaryRouterPlugins {
     @Override
     public AuxiliaryRouterBlock create(AuxiliaryContext context, Options options) {
       return mlp(context, options);
+    }
+  }
+
+  /** {@code mlp}: the paper's auxiliary router, trained after main training by {@code moma train-aux}. */
+  @Component(service = AuxiliaryRouterPlugin.class, property = MomaPlugin.NAME_PROPERTY + "=mlp")
+  public static final class Mlp extends MlpPlugin {
+    @Override
+    public String name() {
+      return "mlp";
+    }
+
+    @Override
+    public String description() {
+      return "sigmoid(SiLU(x·W1)·W2), W1 d×d/2, trained after main training by 'moma train-aux' (paper §2.4, A.2)";
     }
   }
 
@@ -76,7 +79,7 @@ public final class AuxiliaryRouterPlugins {
 
   /** {@code joint}: the paper's MLP, trained during main training on stop-gradient hidden states. */
   @Component(service = AuxiliaryRouterPlugin.class, property = MomaPlugin.NAME_PROPERTY + "=joint")
-  public static final class Joint implements AuxiliaryRouterPlugin {
+  public static final class Joint extends MlpPlugin {
     @Override
     public String name() {
       return "joint";
@@ -85,16 +88,6 @@ public final class AuxiliaryRouterPlugins {
     @Override
     public String description() {
       return "the mlp router trained during main training on stop-gradient hidden states (as Raposo et al. 2024 for MoD)";
-    }
-
-    @Override
-    public List<OptionSpec> options() {
-      return List.of(HIDDEN);
-    }
-
-    @Override
-    public AuxiliaryRouterBlock create(AuxiliaryContext context, Options options) {
-      return mlp(context, options);
     }
 
     @Override
