@@ -200,6 +200,9 @@ public final class ExpertGroup extends AbstractBlock implements RoutedGroup {
     routing.check(x.getShape().get(0), count, router.origin()); // a plugin's bug is named here, not deep in libtorch
     if (!training && auxiliary != null) {
       routing = causalRouting(store, x, routing.scores());
+    } else if (!training && routingNoise > 0) {
+      // §4.6: the training router's batch top-k with a share of its decisions flipped
+      routing = fromDecisions(flipped(selections(routing, x).gt(0.5f)), routing.scores());
     }
     lastRouting = routing;
     if (recording) {
@@ -233,11 +236,21 @@ public final class ExpertGroup extends AbstractBlock implements RoutedGroup {
 
   /** Decisions from the auxiliary router (optionally flipped at random), gates from the main one. */
   private Routing causalRouting(ParameterStore store, NDArray x, NDArray mainScores) {
-    NDArray decide = auxiliary.decisions(store, x);
-    if (routingNoise > 0) {
-      NDArray flip = x.getManager().randomUniform(0f, 1f, decide.getShape()).toDevice(x.getDevice(), false).lt((float) routingNoise);
-      decide = decide.logicalXor(flip);
+    return fromDecisions(flipped(auxiliary.decisions(store, x)), mainScores);
+  }
+
+  /** Each decision {@code [n, E]} flipped with probability {@link #routingNoise} (paper §4.6). */
+  private NDArray flipped(NDArray decide) {
+    if (routingNoise <= 0) {
+      return decide;
     }
+    NDArray flip = decide.getManager().randomUniform(0f, 1f, decide.getShape()).toDevice(decide.getDevice(), false)
+        .lt((float) routingNoise);
+    return decide.logicalXor(flip);
+  }
+
+  /** Per expert the tokens its column of {@code decide} takes, gated by the main router's scores. */
+  private Routing fromDecisions(NDArray decide, NDArray mainScores) {
     List<NDArray> indices = new ArrayList<>(count);
     List<NDArray> gates = new ArrayList<>(count);
     for (int e = 0; e < count; e++) {

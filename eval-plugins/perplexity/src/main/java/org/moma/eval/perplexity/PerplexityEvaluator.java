@@ -16,7 +16,8 @@ public final class PerplexityEvaluator implements EvaluatorPlugin {
   private static final List<OptionSpec> OPTIONS = List.of(
       OptionSpec.string("split", "valid", "held-out split of the run's dataset"),
       OptionSpec.integer("documents", 200, "documents scored"),
-      OptionSpec.number("routingNoise", 0, "share of causal routing decisions flipped at random (paper 4.6); needs aux routers"));
+      OptionSpec.number("routingNoise", 0,
+          "share of routing decisions flipped at random (paper 4.6): the auxiliary routers', else the batch top-k's"));
 
   @Override
   public String name() {
@@ -39,10 +40,6 @@ public final class PerplexityEvaluator implements EvaluatorPlugin {
     double noise = options.getDouble("routingNoise");
     if (noise < 0 || noise > 1) {
       throw new org.moma.api.SpecException(options.path() + ".routingNoise", "must be in [0, 1], found " + noise);
-    }
-    if (noise > 0 && !context.model().causal()) {
-      throw new org.moma.api.SpecException(options.path() + ".routingNoise",
-          "flipping routing decisions needs causal routing: train auxiliary routers first with 'moma train-aux RUN'");
     }
     context.model().setRoutingNoise(noise);
     try {

@@ -32,6 +32,10 @@ import org.osgi.service.component.annotations.Component;
  * share of tokens each expert took, the tokens no expert took and those several took, and the MoD
  * selection rate; plus {@code routing.png}, a heat map of expert load per layer.
  *
+ * <p>{@code routerGradientShare}: with the norm after the expert output (the paper's Chameleon-style
+ * layer), a token taken by exactly one expert has its gate scaled away by RMSNorm, so the router
+ * learns only from tokens two or more experts took; this is their share, per layer and group.
+ *
  * <p>With auxiliary routers (paper §2.4): each one's precision and recall against the batch top-k
  * it imitates, per layer and group, and the held-out loss with causal routing against the loss with
  * training (batch top-k) routing: the price of causal inference.
@@ -107,6 +111,9 @@ public final class RoutingEvaluator implements EvaluatorPlugin {
       m.put(e.getKey() + ".load", load);
       m.put(e.getKey() + ".unchosen", (double) t[1] / t[0]);
       m.put(e.getKey() + ".multiChosen", (double) t[2] / t[0]);
+      // the norm after the expert output (Chameleon's order) scales a lone expert's gate away: only
+      // tokens that two or more experts took give the router a gradient
+      m.put(e.getKey() + ".routerGradientShare", (double) t[2] / t[0]);
     }
     if (auxiliary) {
       for (Map.Entry<String, long[]> e : agreement.entrySet()) {
@@ -164,7 +171,7 @@ public final class RoutingEvaluator implements EvaluatorPlugin {
     int label = 160;
     int experts = totals.values().stream().mapToInt(t -> t.length - 3).max().orElse(1);
     int columns = experts + 2; // then: taken by no expert, taken by several
-    BufferedImage image = new BufferedImage(Math.max(660, label + columns * cell + 10), totals.size() * cell + 56, BufferedImage.TYPE_INT_RGB);
+    BufferedImage image = new BufferedImage(Math.max(840, label + columns * cell + 10), totals.size() * cell + 56, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = image.createGraphics();
     g.setColor(Color.WHITE);
     g.fillRect(0, 0, image.getWidth(), image.getHeight());
@@ -185,7 +192,8 @@ public final class RoutingEvaluator implements EvaluatorPlugin {
       row++;
     }
     g.setColor(Color.BLACK);
-    g.drawString("share of each group's tokens: taken by expert 0.." + (experts - 1) + " (blue), by none (red), by several (green)", 6, 14);
+    g.drawString("share of each group's tokens: taken by expert 0.." + (experts - 1) + " (blue), by none (red), by several"
+        + " (green: the only tokens that give the router a gradient)", 6, 14);
     g.drawString("depth rows: share of tokens that went through the layer", 6, image.getHeight() - 8);
     g.dispose();
     try {

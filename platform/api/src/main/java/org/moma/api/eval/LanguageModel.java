@@ -20,7 +20,11 @@ public interface LanguageModel {
     return true;
   }
 
-  /** Flips a share {@code sigma} of the causal routing decisions at random (paper §4.6); 0 turns it off. */
+  /**
+   * Flips a share {@code sigma} of the routing decisions at random (paper §4.6): the auxiliary
+   * routers' when they are in use, else the batch top-k selections of the training routers (expert
+   * groups and mixture-of-depths layers); 0 turns it off.
+   */
   default void setRoutingNoise(double sigma) {}
 
   /** Whether the model has auxiliary routers (trained by {@code moma train-aux} or jointly). */

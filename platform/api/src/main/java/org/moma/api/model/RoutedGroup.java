@@ -24,7 +24,10 @@ public interface RoutedGroup {
    */
   void useAuxiliary(AuxiliaryRouterBlock router);
 
-  /** Flips each causal routing decision with probability {@code sigma} (paper §4.6), 0 for none. */
+  /**
+   * At evaluation, flips each routing decision with probability {@code sigma} (paper §4.6): the
+   * auxiliary router's when one is in use, else the batch top-k of the training router; 0 for none.
+   */
   void setRoutingNoise(double sigma);
 
   /**

@@ -93,11 +93,26 @@ public final class TransformerLayer extends AbstractBlock {
   /** Which tokens {@code [B, T]} pass this layer causally: the auxiliary router's decisions, optionally flipped. */
   private NDArray causalSelection(ParameterStore store, NDArray x) {
     Shape shape = x.getShape();
-    NDArray decide = depthAuxiliary.decisions(store, x.reshape(-1, dModel)).reshape(shape.get(0), shape.get(1));
-    if (depthNoise > 0) {
-      decide = decide.logicalXor(x.getManager().randomUniform(0f, 1f, decide.getShape()).toDevice(x.getDevice(), false).lt((float) depthNoise));
+    return flipped(depthAuxiliary.decisions(store, x.reshape(-1, dModel)).reshape(shape.get(0), shape.get(1)));
+  }
+
+  /** Each decision flipped with probability {@link #depthNoise} (paper §4.6). */
+  private NDArray flipped(NDArray decide) {
+    if (depthNoise <= 0) {
+      return decide;
     }
-    return decide;
+    return decide.logicalXor(decide.getManager().randomUniform(0f, 1f, decide.getShape()).toDevice(decide.getDevice(), false)
+        .lt((float) depthNoise));
+  }
+
+  /** {@code [B, T]} boolean: true at the selected positions {@code [B, k]}. */
+  private static NDArray topKMask(NDArray positions, long b, long t) {
+    NDArray mask = positions.getManager().zeros(new Shape(b, t), DataType.FLOAT32).toDevice(positions.getDevice(), false);
+    long k = positions.getShape().get(1);
+    NDArray rows = positions.getManager().arange((int) b).toType(DataType.INT64, false).toDevice(positions.getDevice(), false)
+        .reshape(b, 1).broadcast(new Shape(b, k)).reshape(-1);
+    mask.set(new ai.djl.ndarray.index.NDIndex("{}, {}", rows, positions.reshape(-1)), 1f);
+    return mask.gt(0.5f);
   }
 
   /** Routing statistics of the last forward: the feed-forward's and, with MoD, the depth router's. */
@@ -142,9 +157,10 @@ public final class TransformerLayer extends AbstractBlock {
     long b = x.getShape().get(0);
     long t = x.getShape().get(1);
     DepthSelection selection = depth.select(store, x, training && !(recordingDepth && recordDepthNoiseFree)); // as for expert groups
-    if (!training && depthAuxiliary != null) {
-      // causal: each token's own decision; the layer runs among the chosen tokens (key mask), the rest skip it
-      NDArray chosenMask = causalSelection(store, x);
+    if (!training && (depthAuxiliary != null || depthNoise > 0)) {
+      // each token's own decision (causal), or the batch top-k with a share of its decisions flipped
+      // (§4.6); the layer runs among the chosen tokens (key mask), the rest skip it
+      NDArray chosenMask = depthAuxiliary != null ? causalSelection(store, x) : flipped(topKMask(selection.positions(), b, t));
       NDList out = body(store, x, positions, modality, tokenIds, sequences, chosenMask, training);
       NDArray update = out.get(0).sub(x).mul(selection.scores().mul(chosenMask.toType(x.getDataType(), false)).expandDims(-1));
       lastDepth = new long[] {b * t, chosenMask.toType(ai.djl.ndarray.types.DataType.INT64, false).sum().getLong()};

@@ -97,6 +97,11 @@ class JointAuxiliaryTest {
         double recall = (Double) m.get(group + ".auxiliary.recall");
         assertTrue(precision >= 0 && precision <= 1 && recall >= 0 && recall <= 1, group + ": " + precision + " / " + recall);
       }
+      for (String group : List.of("layer0.text", "layer1.image")) {
+        double share = (Double) m.get(group + ".routerGradientShare");
+        assertEquals((Double) m.get(group + ".multiChosen"), share, "tokens two experts took are those the router learns from");
+        assertTrue(share >= 0 && share <= 1, group + ": " + share);
+      }
       double gap = (Double) m.get("auxiliary.loss.gap");
       assertEquals((Double) m.get("auxiliary.loss.causal") - (Double) m.get("auxiliary.loss.topK"), gap, 1e-9);
       assertTrue(Double.isFinite(gap) && (Double) m.get("auxiliary.loss.topK") > 0, "losses: " + m);
