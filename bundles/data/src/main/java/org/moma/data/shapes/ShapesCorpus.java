@@ -4,17 +4,16 @@ import org.moma.api.data.TokenizedDocument;
 import org.moma.data.corpus.MixedModalTokenizer;
 import org.moma.data.corpus.TokenizedCorpus;
 
-/** One split of the shapes corpus, tokenized on demand (documents are cheap to regenerate). */
-final class ShapesCorpus extends TokenizedCorpus {
-  private final ShapesDocuments documents;
-  private final String split;
-  private final ShapesDocuments.Kind kind;
+/**
+ * One split of a generated corpus ({@code shapes}, {@code scenes}), tokenized on demand: documents
+ * are a pure function of their index and cheap to regenerate, so the split is endless.
+ */
+public final class ShapesCorpus extends TokenizedCorpus {
+  private final java.util.function.LongFunction<ShapesDocuments.Document> documents;
 
-  ShapesCorpus(ShapesDocuments documents, String split, ShapesDocuments.Kind kind, MixedModalTokenizer tokenizer) {
+  public ShapesCorpus(java.util.function.LongFunction<ShapesDocuments.Document> documents, MixedModalTokenizer tokenizer) {
     super(tokenizer);
     this.documents = documents;
-    this.split = split;
-    this.kind = kind;
   }
 
   @Override
@@ -24,7 +23,7 @@ final class ShapesCorpus extends TokenizedCorpus {
 
   @Override
   public TokenizedDocument document(long index) {
-    ShapesDocuments.Document d = documents.document(split, kind, index);
+    ShapesDocuments.Document d = documents.apply(index);
     return tokenizer.tokenize(d.segments(), d.scoredSegment());
   }
 }

@@ -50,7 +50,8 @@ public final class ShapesDatasetPlugin implements DatasetPlugin {
   public DocumentSource open(String split, long seed, Options options) {
     ShapesDocuments.Kind kind = kindOf(split);
     MixedModalTokenizer tokenizer = tokenizer(options);
-    return new ShapesCorpus(new ShapesDocuments(seed, options.getInt("imageSize")), split, kind, tokenizer);
+    ShapesDocuments documents = new ShapesDocuments(seed, options.getInt("imageSize"));
+    return new ShapesCorpus(i -> documents.document(split, kind, i), tokenizer);
   }
 
   static ShapesDocuments.Kind kindOf(String split) {
@@ -67,46 +68,58 @@ public final class ShapesDatasetPlugin implements DatasetPlugin {
         } catch (IllegalArgumentException ignored) {
           // reported below
         }
-        throw new SpecException("data", "the shapes corpus has no split '" + split
-            + "' (splits: train, valid, caption, t2i, vqa, interleaved)");
+        throw noSplit("shapes", split, "train, valid, caption, t2i, vqa, interleaved");
     }
+  }
+
+  /** The error for a split a generated corpus does not have. */
+  public static SpecException noSplit(String corpus, String split, String splits) {
+    return new SpecException("data", "the " + corpus + " corpus has no split '" + split + "' (splits: " + splits + ")");
   }
 
   /** The tokenizers for these options, trained on first use. */
   public static MixedModalTokenizer tokenizer(Options options) {
+    int imageSize = options.getPositiveInt("imageSize");
+    long seed = options.getInt("tokenizerSeed");
+    ShapesDocuments sample = new ShapesDocuments(seed, imageSize);
+    return tokenizer(options, "shapes", i -> sample.document("tokenizer", ShapesDocuments.Kind.mixed, i).segments(),
+        i -> Scene.random(new java.util.SplittableRandom(seed * 31 + 7_000_000 + i)).render(imageSize));
+  }
+
+  /**
+   * The tokenizers of a generated corpus, trained on first use: BPE on the text of 2000 sample
+   * documents, the VQ codebook on the first {@code tokenizerImages} of their images, measured on
+   * 100 held-out images; kept under the corpus's name, seed and image count.
+   */
+  public static MixedModalTokenizer tokenizer(Options options, String corpus,
+      java.util.function.LongFunction<List<Segment>> sample, java.util.function.LongFunction<BufferedImage> heldOutImage) {
     long seed = options.getInt("tokenizerSeed");
     int images = options.getPositiveInt("tokenizerImages");
-    int imageSize = options.getPositiveInt("imageSize");
-    ShapesDocuments sample = new ShapesDocuments(seed, imageSize);
     List<String> texts = new ArrayList<>();
     List<BufferedImage> pictures = new ArrayList<>();
     return TokenizerOptions.tokenizer(
         options,
-        "shapes-s" + seed + "-n" + images,
+        corpus + "-s" + seed + "-n" + images,
         () -> {
-          collect(sample, texts, pictures, images);
+          for (int i = 0; i < 2000; i++) {
+            for (Segment s : sample.apply(i)) {
+              if (!s.isImage()) {
+                texts.add(s.text());
+              } else if (pictures.size() < images) {
+                pictures.add(s.image());
+              }
+            }
+          }
           return texts;
         },
         () -> pictures,
         () -> {
           List<BufferedImage> heldOut = new ArrayList<>();
           for (int i = 0; i < 100; i++) {
-            heldOut.add(Scene.random(new java.util.SplittableRandom(seed * 31 + 7_000_000 + i)).render(imageSize));
+            heldOut.add(heldOutImage.apply(i));
           }
           return heldOut;
         },
         seed);
-  }
-
-  private static void collect(ShapesDocuments sample, List<String> texts, List<BufferedImage> pictures, int images) {
-    for (int i = 0; i < 2000; i++) {
-      for (Segment s : sample.document("tokenizer", ShapesDocuments.Kind.mixed, i).segments()) {
-        if (!s.isImage()) {
-          texts.add(s.text());
-        } else if (pictures.size() < images) {
-          pictures.add(s.image());
-        }
-      }
-    }
   }
 }

@@ -67,7 +67,8 @@ public final class ShapesDocuments {
     }
   }
 
-  private static long mix(long... parts) {
+  /** A seed for one document from its coordinates (seed, split, kind, index). */
+  public static long mix(long... parts) {
     long h = 0x9E3779B97F4A7C15L;
     for (long p : parts) {
       h ^= p;

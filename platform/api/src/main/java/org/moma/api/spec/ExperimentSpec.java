@@ -23,7 +23,7 @@ public record ExperimentSpec(
     seed = seed == null ? 0L : seed;
     device = device == null ? "auto" : device;
     model = model == null ? ModelSpec.defaults() : model;
-    data = data == null ? PluginRef.of("shapes") : data;
+    data = data == null ? PluginRef.of("scenes") : data;
     training = training == null ? TrainingSpec.defaults() : training;
     evaluation = evaluation == null ? List.of() : List.copyOf(evaluation);
     output = output == null ? "runs/" + name : output;

@@ -51,6 +51,7 @@ final class AuxiliaryTraining {
     try {
       for (int step = 0; step < steps; step++) {
         try (NDManager scope = manager.newSubManager()) {
+          routers.record(true, true); // forget the last batch: a group that sees no token now must not offer its released arrays
           forward(model, store, packer.next(batchSize), scope);
           double loss;
           try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
@@ -86,6 +87,7 @@ final class AuxiliaryTraining {
       SequencePacker packer = new SequencePacker(trained.split("valid"), trained.model().dims().seqLen());
       for (int b = 0; b < 4; b++) {
         try (NDManager scope = trained.manager().newSubManager()) {
+          routers.record(true, true);
           forward(trained.model(), store, packer.next(batchSize), scope);
           routers.countAgreement(store, counts);
         }
