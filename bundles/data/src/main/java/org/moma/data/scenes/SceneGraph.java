@@ -1,12 +1,11 @@
 package org.moma.data.scenes;
 
 import java.awt.Color;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.moma.data.shapes.Drawing;
 
 /**
  * A scene of two to five objects on a 3×3 grid, each with a shape, a colour, a size and a cell.
@@ -62,34 +61,15 @@ public record SceneGraph(List<Obj> objects) {
   }
 
   public BufferedImage render(int size) {
-    BufferedImage image = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = image.createGraphics();
-    g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-    g.setColor(Color.WHITE);
-    g.fillRect(0, 0, size, size);
     double cell = size / 3.0;
-    for (Obj o : objects) {
-      double cx = (o.column() + 0.5) * cell;
-      double cy = (o.row() + 0.5) * cell;
-      double r = (0.24 + 0.11 * o.size()) * cell;
-      int x = (int) Math.round(cx - r);
-      int y = (int) Math.round(cy - r);
-      int d = Math.max(2, (int) Math.round(2 * r));
-      g.setColor(COLORS[o.color()]);
-      switch (o.shape()) {
-        case circle -> g.fillOval(x, y, d, d);
-        case square -> g.fillRect(x, y, d, d);
-        case triangle -> g.fillPolygon(new int[] {x, x + d / 2, x + d}, new int[] {y + d, y, y + d}, 3);
-        case diamond -> g.fillPolygon(new int[] {x + d / 2, x + d, x + d / 2, x}, new int[] {y, y + d / 2, y + d, y + d / 2}, 4);
-        case cross -> {
-          int w = Math.max(1, d / 3);
-          g.fillRect(x, y + (d - w) / 2, d, w);
-          g.fillRect(x + (d - w) / 2, y, w, d);
-        }
+    return Drawing.canvas(size, g -> {
+      for (Obj o : objects) {
+        double r = (0.24 + 0.11 * o.size()) * cell;
+        g.setColor(COLORS[o.color()]);
+        Drawing.fill(g, o.shape().name(), (int) Math.round((o.column() + 0.5) * cell - r), (int) Math.round((o.row() + 0.5) * cell - r),
+            Math.max(2, (int) Math.round(2 * r)));
       }
-    }
-    g.dispose();
-    return image;
+    });
   }
 
   /** "three shapes: a large red circle at the top left, … . the red circle is left of the blue square." */

@@ -1,8 +1,6 @@
 package org.moma.data.shapes;
 
 import java.awt.Color;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,35 +48,23 @@ public record Scene(List<Item> items) {
   }
 
   public BufferedImage render(int size) {
-    BufferedImage image = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = image.createGraphics();
-    g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-    g.setColor(Color.WHITE);
-    g.fillRect(0, 0, size, size);
-    for (Item item : items) {
-      double cell = size / 2.0;
-      double cx;
-      double cy;
-      switch (item.region()) {
-        case top_left -> { cx = cell / 2; cy = cell / 2; }
-        case top_right -> { cx = cell * 1.5; cy = cell / 2; }
-        case bottom_left -> { cx = cell / 2; cy = cell * 1.5; }
-        case bottom_right -> { cx = cell * 1.5; cy = cell * 1.5; }
-        default -> { cx = cell; cy = cell; }
+    return Drawing.canvas(size, g -> {
+      for (Item item : items) {
+        double cell = size / 2.0;
+        double cx;
+        double cy;
+        switch (item.region()) {
+          case top_left -> { cx = cell / 2; cy = cell / 2; }
+          case top_right -> { cx = cell * 1.5; cy = cell / 2; }
+          case bottom_left -> { cx = cell / 2; cy = cell * 1.5; }
+          case bottom_right -> { cx = cell * 1.5; cy = cell * 1.5; }
+          default -> { cx = cell; cy = cell; }
+        }
+        double r = (item.large() ? 0.42 : 0.24) * cell;
+        g.setColor(COLORS[item.color()]);
+        Drawing.fill(g, item.kind().name(), (int) Math.round(cx - r), (int) Math.round(cy - r), (int) Math.round(2 * r));
       }
-      double r = (item.large() ? 0.42 : 0.24) * cell;
-      int x = (int) Math.round(cx - r);
-      int y = (int) Math.round(cy - r);
-      int d = (int) Math.round(2 * r);
-      g.setColor(COLORS[item.color()]);
-      switch (item.kind()) {
-        case circle -> g.fillOval(x, y, d, d);
-        case square -> g.fillRect(x, y, d, d);
-        case triangle -> g.fillPolygon(new int[] {x, x + d / 2, x + d}, new int[] {y + d, y, y + d}, 3);
-      }
-    }
-    g.dispose();
-    return image;
+    });
   }
 
   /** "a large red circle at the top left and a small blue square in the center." */
