@@ -268,8 +268,10 @@ final class BenchPaper implements Callable<Integer> {
           }
           m.put("noise" + sigma, sum / DRAWS);
         }
-        m.put("noise0", Math.log(d(runner.run(trained, "perplexity", JSON.readTree("{\"documents\": 128}"), "bench").metrics(),
-            "valid.perplexity")));
+        // σ = 0 through the same path as the flipped runs (a share too small to flip anything): the MoD layers then run
+        // on a key mask rather than on gathered tokens, which changes what their expert groups' top-k sees
+        m.put("noise0", Math.log(d(runner.run(trained, "perplexity", JSON.readTree("{\"documents\": 128, \"routingNoise\": 1e-12}"),
+            "bench").metrics(), "valid.perplexity")));
       }
       if (routed) {
         Map<String, Object> report = trained.trainAuxiliaryRouters(null, Math.max(200, steps / 4), 8, 1e-3, s -> { });
