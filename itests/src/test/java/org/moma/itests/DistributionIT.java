@@ -37,7 +37,7 @@ class DistributionIT {
     assertEquals(0, r.exit(), r.err());
     assertTrue(r.out().contains("dense"), r.out());
     assertTrue(r.out().contains("ffnDim:integer=0"), r.out());
-    for (String name : List.of("synthetic", "shapes", "jsonl", "idx", "shards")) {
+    for (String name : List.of("synthetic", "scenes", "shapes", "jsonl", "idx", "shards")) {
       assertTrue(r.out().contains(name), r.out());
     }
   }

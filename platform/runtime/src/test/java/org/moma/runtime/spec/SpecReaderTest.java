@@ -13,7 +13,7 @@ class SpecReaderTest {
   void emptyObjectGivesTheDefaults() {
     ExperimentSpec spec = SpecReader.parse("{}", "s.json");
     assertEquals("dense", spec.model().ffn().name());
-    assertEquals("shapes", spec.data().name());
+    assertEquals("scenes", spec.data().name());
     assertEquals(256, spec.model().ffnDim());
     assertEquals("runs/experiment", spec.output());
   }
