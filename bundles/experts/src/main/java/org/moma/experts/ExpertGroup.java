@@ -113,6 +113,11 @@ public final class ExpertGroup extends AbstractBlock implements RoutedGroup {
   }
 
   @Override
+  public boolean needsAuxiliary() {
+    return count > 1 && !router.causal();
+  }
+
+  @Override
   public boolean causal() {
     return count == 1 || auxiliary != null || router.causal();
   }

@@ -14,8 +14,11 @@ public interface RoutedGroup {
   /** Forward FLOPs per token of the router alone (0 without one). */
   double routerFlopsPerToken();
 
-  /** True when the group routes each token on its own: one expert, or an auxiliary router in use. */
+  /** True when the group routes each token on its own: one expert, a causal router, or an auxiliary router in use. */
   boolean causal();
+
+  /** Whether causal inference needs an auxiliary router here: several experts and a router that routes over the batch. */
+  boolean needsAuxiliary();
 
   /**
    * Routes causally at evaluation: a token goes to an expert when the auxiliary router's

@@ -176,7 +176,7 @@ public final class TrainedModel implements LanguageModel, AutoCloseable {
     PluginRef chosen = ref != null ? ref : spec.model().auxiliary() != null ? spec.model().auxiliary() : PluginRef.of("mlp");
     AuxiliaryRouters aux = AuxiliaryRouters.of(plugins, model, chosen, ref != null ? "--auxiliary" : "model.auxiliary");
     if (aux.isEmpty()) {
-      throw new SpecException("model.ffn", "this model has no routed expert groups or mixture-of-depths layers: nothing to train");
+      throw new SpecException("model.ffn", "this model has no expert groups routed over the batch and no mixture-of-depths layers (hash routing is causal already): nothing to train");
     }
     if (auxiliary != null) {
       auxiliary.detach();

@@ -65,7 +65,7 @@ public final class AuxiliaryRouters extends AbstractBlock {
         routers.put(name, addChildBlock(name.replace('.', '_'), plugin.create(new AuxiliaryContext(d, 1, name), options)));
       }
       for (Map.Entry<String, ? extends RoutedGroup> e : layers.get(i).feedForward().expertGroups().entrySet()) {
-        if (e.getValue().count() > 1) {
+        if (e.getValue().needsAuxiliary()) { // one expert, or a causal router (hash), needs none
           String name = "layer" + i + "." + e.getKey();
           groups.put(name, e.getValue());
           routers.put(name, addChildBlock(name.replace('.', '_'),
