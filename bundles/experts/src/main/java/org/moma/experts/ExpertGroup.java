@@ -207,7 +207,7 @@ public final class ExpertGroup extends AbstractBlock implements RoutedGroup {
       routing = causalRouting(store, x, routing.scores());
     } else if (!training && routingNoise > 0) {
       // §4.6: the training router's batch top-k with a share of its decisions flipped
-      routing = fromDecisions(flipped(selections(routing, x).gt(0.5f)), routing.scores());
+      routing = fromDecisions(Tensors.flip(selections(routing, x).gt(0.5f), routingNoise), routing.scores());
     }
     lastRouting = routing;
     if (recording) {
@@ -241,17 +241,7 @@ public final class ExpertGroup extends AbstractBlock implements RoutedGroup {
 
   /** Decisions from the auxiliary router (optionally flipped at random), gates from the main one. */
   private Routing causalRouting(ParameterStore store, NDArray x, NDArray mainScores) {
-    return fromDecisions(flipped(auxiliary.decisions(store, x)), mainScores);
-  }
-
-  /** Each decision {@code [n, E]} flipped with probability {@link #routingNoise} (paper §4.6). */
-  private NDArray flipped(NDArray decide) {
-    if (routingNoise <= 0) {
-      return decide;
-    }
-    NDArray flip = decide.getManager().randomUniform(0f, 1f, decide.getShape()).toDevice(decide.getDevice(), false)
-        .lt((float) routingNoise);
-    return decide.logicalXor(flip);
+    return fromDecisions(Tensors.flip(auxiliary.decisions(store, x), routingNoise), mainScores);
   }
 
   /** Per expert the tokens its column of {@code decide} takes, gated by the main router's scores. */

@@ -65,6 +65,18 @@ public final class Tensors {
     return arrays.size() == 1 ? arrays.head() : NDArrays.concat(arrays);
   }
 
+  /**
+   * Boolean decisions with each one flipped at random with probability {@code share} (the router
+   * noise of paper §4.6); the decisions themselves when {@code share} is 0.
+   */
+  public static NDArray flip(NDArray decisions, double share) {
+    if (share <= 0) {
+      return decisions;
+    }
+    NDArray draw = decisions.getManager().randomUniform(0f, 1f, decisions.getShape()).toDevice(decisions.getDevice(), false);
+    return decisions.logicalXor(draw.lt((float) share));
+  }
+
   /** SiLU {@code x · sigmoid(x)} (DJL's swish multiplies by a Java number internally). */
   public static NDArray silu(NDArray x) {
     return x.mul(ai.djl.nn.Activation.sigmoid(x));

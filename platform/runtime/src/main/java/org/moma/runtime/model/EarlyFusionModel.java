@@ -109,11 +109,18 @@ public final class EarlyFusionModel extends AbstractBlock {
     NDArray table = store.getValue(embedding, tokens.getDevice(), false);
     NDArray ids = tokens.toType(DataType.INT64, false);
     NDArray x = ids.getNDArrayInternal().embedding(ids, table, SparseFormat.DENSE).head();
+    NDArray sequences = sequenceIndices(tokens);
     for (int i = 0; i < layers.size(); i++) {
-      x = layers.get(i).applyCached(store, x, positions, modality, ids, valid, caches.get(i)).get(0);
+      x = layers.get(i).applyCached(store, x, positions, modality, ids, sequences, valid, caches.get(i)).get(0);
     }
     caches.forEach(c -> c.seen += shape.get(1));
     return head.forward(store, new NDList(finalNorm.apply(store, x)), false).head();
+  }
+
+  /** {@code [B, T]}: the row of the batch each token is in, once per forward for every layer. */
+  private static NDArray sequenceIndices(NDArray tokens) {
+    Shape shape = tokens.getShape();
+    return tokens.getManager().arange((int) shape.get(0)).toDevice(tokens.getDevice(), false).reshape(shape.get(0), 1).broadcast(shape);
   }
 
   @Override
@@ -134,8 +141,7 @@ public final class EarlyFusionModel extends AbstractBlock {
     NDArray aux = manager.zeros(new Shape()).toDevice(tokens.getDevice(), false);
     NDArray flatModality = modality.reshape(-1); // one array for all layers: modality indices are cached on it
     NDArray flatIds = ids.reshape(-1);
-    NDArray sequences = manager.arange((int) shape.get(0)).toDevice(tokens.getDevice(), false)
-        .reshape(shape.get(0), 1).broadcast(shape).reshape(-1);
+    NDArray sequences = sequenceIndices(tokens).reshape(-1);
     // not while someone else records (train-aux, evaluators comparing routers with batch top-k)
     boolean trainJoint = training && joint != null && !joint.recording();
     if (trainJoint) {

@@ -12,6 +12,7 @@ import org.moma.api.model.AuxiliaryRouterBlock;
 import org.moma.api.model.DepthRouterBlock;
 import org.moma.api.model.DepthSelection;
 import org.moma.api.model.FeedForwardBlock;
+import org.moma.api.nn.Tensors;
 
 /**
  * One decoder layer with Chameleon's norm ordering: {@code h = x + norm(attn(x))},
@@ -93,26 +94,17 @@ public final class TransformerLayer extends AbstractBlock {
   /** Which tokens {@code [B, T]} pass this layer causally: the auxiliary router's decisions, optionally flipped. */
   private NDArray causalSelection(ParameterStore store, NDArray x) {
     Shape shape = x.getShape();
-    return flipped(depthAuxiliary.decisions(store, x.reshape(-1, dModel)).reshape(shape.get(0), shape.get(1)));
+    return Tensors.flip(depthAuxiliary.decisions(store, x.reshape(-1, dModel)).reshape(shape.get(0), shape.get(1)), depthNoise);
   }
 
-  /** Each decision flipped with probability {@link #depthNoise} (paper §4.6). */
-  private NDArray flipped(NDArray decide) {
-    if (depthNoise <= 0) {
-      return decide;
-    }
-    return decide.logicalXor(decide.getManager().randomUniform(0f, 1f, decide.getShape()).toDevice(decide.getDevice(), false)
-        .lt((float) depthNoise));
-  }
-
-  /** {@code [B, T]} boolean: true at the selected positions {@code [B, k]}. */
-  private static NDArray topKMask(NDArray positions, long b, long t) {
-    NDArray mask = positions.getManager().zeros(new Shape(b, t), DataType.FLOAT32).toDevice(positions.getDevice(), false);
+  /** {@code [B, T]} of {@code type}: 1 at the selected positions {@code [B, k]}, 0 elsewhere. */
+  private static NDArray selectedMask(NDArray positions, long b, long t, DataType type) {
+    NDArray mask = positions.getManager().zeros(new Shape(b, t), type).toDevice(positions.getDevice(), false);
     long k = positions.getShape().get(1);
     NDArray rows = positions.getManager().arange((int) b).toType(DataType.INT64, false).toDevice(positions.getDevice(), false)
         .reshape(b, 1).broadcast(new Shape(b, k)).reshape(-1);
     mask.set(new ai.djl.ndarray.index.NDIndex("{}, {}", rows, positions.reshape(-1)), 1f);
-    return mask.gt(0.5f);
+    return mask;
   }
 
   /** Routing statistics of the last forward: the feed-forward's and, with MoD, the depth router's. */
@@ -160,7 +152,8 @@ public final class TransformerLayer extends AbstractBlock {
     if (!training && (depthAuxiliary != null || depthNoise > 0)) {
       // each token's own decision (causal), or the batch top-k with a share of its decisions flipped
       // (§4.6); the layer runs among the chosen tokens (key mask), the rest skip it
-      NDArray chosenMask = depthAuxiliary != null ? causalSelection(store, x) : flipped(topKMask(selection.positions(), b, t));
+      NDArray chosenMask = depthAuxiliary != null ? causalSelection(store, x)
+          : Tensors.flip(selectedMask(selection.positions(), b, t, DataType.FLOAT32).gt(0.5f), depthNoise);
       NDList out = body(store, x, positions, modality, tokenIds, sequences, chosenMask, training);
       NDArray update = out.get(0).sub(x).mul(selection.scores().mul(chosenMask.toType(x.getDataType(), false)).expandDims(-1));
       lastDepth = new long[] {b * t, chosenMask.toType(ai.djl.ndarray.types.DataType.INT64, false).sum().getLong()};
@@ -171,11 +164,7 @@ public final class TransformerLayer extends AbstractBlock {
     lastDepth = new long[] {b * t, b * k};
     if (recordingDepth) {
       recordedDepthInput = x.reshape(-1, dModel).stopGradient();
-      NDArray targets = x.getManager().zeros(new Shape(b, t), x.getDataType());
-      NDArray rowsIdx = x.getManager().arange((int) b).toType(ai.djl.ndarray.types.DataType.INT64, false)
-          .reshape(b, 1).broadcast(new Shape(b, k)).reshape(-1);
-      targets.set(new ai.djl.ndarray.index.NDIndex("{}, {}", rowsIdx, chosen.reshape(-1)), 1f);
-      recordedDepthTargets = targets.reshape(-1, 1);
+      recordedDepthTargets = selectedMask(chosen, b, t, x.getDataType()).reshape(-1, 1);
     }
     NDArray rows = chosen.expandDims(-1).broadcast(new Shape(b, k, dModel));
     NDArray selected = x.gather(rows, 1);
@@ -192,12 +181,13 @@ public final class TransformerLayer extends AbstractBlock {
   }
 
   /**
-   * Generation step: new tokens {@code x [B, t, d]} with ids {@code tokenIds [B, t]} attend to the
-   * layer's cache, then go through the feed-forward (which must route causally); {@code valid
-   * [B, t]} marks padding tokens (left-padded prompts), which nothing attends to, or is null.
+   * Generation step: new tokens {@code x [B, t, d]} with ids {@code tokenIds [B, t]} in rows
+   * {@code sequences [B, t]} attend to the layer's cache, then go through the feed-forward (which
+   * must route causally); {@code valid [B, t]} marks padding tokens (left-padded prompts), which
+   * nothing attends to, or is null.
    */
   public NDList applyCached(ParameterStore store, NDArray x, NDArray positions, NDArray modality, NDArray tokenIds,
-      NDArray valid, CausalSelfAttention.Cache cache) {
+      NDArray sequences, NDArray valid, CausalSelfAttention.Cache cache) {
     if (depth != null) {
       if (depthAuxiliary == null) {
         throw new IllegalStateException("generation through a mixture-of-depths layer needs its auxiliary router ('moma train-aux')");
@@ -207,19 +197,17 @@ public final class TransformerLayer extends AbstractBlock {
       // ragged caches. Tokens the layer skips leave it unchanged.
       NDArray chosen = causalSelection(store, x);
       NDArray keys = valid == null ? chosen : valid.logicalAnd(chosen);
-      NDArray out = denseCached(store, x, positions, modality, tokenIds, keys, cache);
+      NDArray out = denseCached(store, x, positions, modality, tokenIds, sequences, keys, cache);
       NDArray weights = depth.select(store, x, false).scores().mul(chosen.toType(x.getDataType(), false));
       return new NDList(x.add(out.sub(x).mul(weights.expandDims(-1))));
     }
-    return new NDList(denseCached(store, x, positions, modality, tokenIds, valid, cache));
+    return new NDList(denseCached(store, x, positions, modality, tokenIds, sequences, valid, cache));
   }
 
   private NDArray denseCached(ParameterStore store, NDArray x, NDArray positions, NDArray modality, NDArray tokenIds,
-      NDArray valid, CausalSelfAttention.Cache cache) {
+      NDArray sequences, NDArray valid, CausalSelfAttention.Cache cache) {
     NDArray h = x.add(attentionNorm.apply(store, attention.applyCached(store, x, positions, valid, cache)));
     Shape shape = h.getShape();
-    NDArray sequences = x.getManager().arange((int) shape.get(0)).toDevice(x.getDevice(), false)
-        .reshape(shape.get(0), 1).broadcast(new Shape(shape.get(0), shape.get(1)));
     NDList ffnOut = feedForward.forward(store, feedForwardInputs(h.reshape(-1, dModel), modality.reshape(-1),
         tokenIds == null ? null : tokenIds.reshape(-1), positions, sequences), false);
     return h.add(feedForwardNorm.apply(store, ffnOut.get(0)).reshape(shape));
