@@ -254,7 +254,7 @@ final class BenchPaper implements Callable<Integer> {
    * first), and the router-noise test of §4.6 on the training routers' top-k.
    */
   private Map<String, Object> evaluate(String config, Path dir, int steps) throws IOException {
-    Map<String, Object> m = new LinkedHashMap<>(tail(dir.resolve("metrics.jsonl")));
+    Map<String, Object> m = new LinkedHashMap<>(tail(dir));
     try (TrainedModel trained = TrainedModel.load(bench.parent.plugins, dir, null)) {
       EvalRunner runner = new EvalRunner(bench.parent.plugins);
       boolean routed = !trained.causal();
@@ -294,13 +294,8 @@ final class BenchPaper implements Callable<Integer> {
   }
 
   /** Mean loss (all, text, image) of the last 10% of steps and the median tokens/s after the first 10%. */
-  static Map<String, Object> tail(Path metrics) throws IOException {
-    List<JsonNode> lines = new ArrayList<>();
-    for (String line : Files.readAllLines(metrics)) {
-      if (!line.isBlank()) {
-        lines.add(JSON.readTree(line));
-      }
-    }
+  static Map<String, Object> tail(Path run) throws IOException {
+    List<JsonNode> lines = org.moma.runtime.report.RunReport.metrics(run);
     int n = lines.size();
     List<JsonNode> last = lines.subList(n - Math.max(1, n / 10), n);
     Map<String, Object> m = new LinkedHashMap<>();
@@ -308,8 +303,8 @@ final class BenchPaper implements Callable<Integer> {
       m.put("tail." + field, last.stream().mapToDouble(l -> l.path(field).asDouble(Double.NaN)).filter(Double::isFinite).average()
           .orElse(Double.NaN));
     }
-    double[] speed = lines.subList(Math.min(n - 1, n / 10), n).stream().mapToDouble(l -> l.path("tokensPerSecond").asDouble()).sorted().toArray();
-    m.put("tokensPerSecond", speed.length % 2 == 1 ? speed[speed.length / 2] : (speed[speed.length / 2 - 1] + speed[speed.length / 2]) / 2);
+    m.put("tokensPerSecond", BenchCommand.median(lines.subList(Math.min(n - 1, n / 10), n).stream()
+        .mapToDouble(l -> l.path("tokensPerSecond").asDouble()).toArray()));
     return m;
   }
 

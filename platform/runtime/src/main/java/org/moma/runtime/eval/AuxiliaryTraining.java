@@ -82,18 +82,12 @@ final class AuxiliaryTraining {
   /** Precision, recall and accuracy of the routers' decisions against batch top-k on held-out batches. */
   static Map<String, Object> measure(TrainedModel trained, AuxiliaryRouters routers, ParameterStore store, int batchSize) {
     Map<String, long[]> counts = new LinkedHashMap<>(); // tp, fp, fn, tn
-    routers.record(true, true);
-    try {
-      SequencePacker packer = new SequencePacker(trained.split("valid"), trained.model().dims().seqLen());
-      for (int b = 0; b < 4; b++) {
-        try (NDManager scope = trained.manager().newSubManager()) {
-          routers.record(true, true);
-          forward(trained.model(), store, packer.next(batchSize), scope);
-          routers.countAgreement(store, counts);
-        }
+    SequencePacker packer = new SequencePacker(trained.split("valid"), trained.model().dims().seqLen());
+    for (int b = 0; b < 4; b++) {
+      try (NDManager scope = trained.manager().newSubManager()) {
+        NDArray[] rows = packer.next(batchSize).toArrays(scope);
+        routers.countAgreement(trained.model(), store, Batch.inputs(rows[0]), Batch.inputs(rows[1]), counts);
       }
-    } finally {
-      routers.record(false, true);
     }
     Map<String, Object> m = new LinkedHashMap<>();
     for (Map.Entry<String, long[]> e : counts.entrySet()) {

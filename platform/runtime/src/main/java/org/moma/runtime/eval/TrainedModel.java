@@ -213,14 +213,7 @@ public final class TrainedModel implements LanguageModel, AutoCloseable {
     if (auxiliary == null) {
       return;
     }
-    auxiliary.record(true, true);
-    try {
-      // a training-mode forward, so the groups route by batch top-k and record it, without noise
-      model.forward(store, new NDList(tokens, modalities), true);
-      auxiliary.countAgreement(store, counts);
-    } finally {
-      auxiliary.record(false, true);
-    }
+    auxiliary.countAgreement(model, store, tokens, modalities, counts);
   }
 
   @Override

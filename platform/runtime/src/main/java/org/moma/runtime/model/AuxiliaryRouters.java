@@ -187,19 +187,30 @@ public final class AuxiliaryRouters extends AbstractBlock {
     return total == null ? null : Tensors.times(total, 1.0 / count);
   }
 
-  /** Adds the last recorded forward's agreement per router: {tp, fp, fn, tn} of its decisions against the selections. */
-  public void countAgreement(ParameterStore store, Map<String, long[]> counts) {
-    for (Map.Entry<String, AuxiliaryRouterBlock> e : routers.entrySet()) {
-      NDArray[] data = recorded(e.getKey());
-      if (data[0] == null) {
-        continue;
+  /**
+   * Runs {@code tokens} and {@code modalities} ({@code [B, T]}) through the model in training mode,
+   * so the groups and MoD layers route by batch top-k without noise and record it, and adds each
+   * router's agreement with those selections: {tp, fp, fn, tn} of its decisions, by router name.
+   */
+  public void countAgreement(EarlyFusionModel model, ParameterStore store, NDArray tokens, NDArray modalities,
+      Map<String, long[]> counts) {
+    record(true, true);
+    try {
+      model.forward(store, new NDList(tokens, modalities), true);
+      for (Map.Entry<String, AuxiliaryRouterBlock> e : routers.entrySet()) {
+        NDArray[] data = recorded(e.getKey());
+        if (data[0] == null) {
+          continue;
+        }
+        boolean[] predicted = toBooleans(e.getValue().decisions(store, data[0]));
+        boolean[] actual = toBooleans(data[1].gt(0.5f));
+        long[] c = counts.computeIfAbsent(e.getKey(), k -> new long[4]);
+        for (int i = 0; i < actual.length; i++) {
+          c[predicted[i] ? (actual[i] ? 0 : 1) : (actual[i] ? 2 : 3)]++;
+        }
       }
-      boolean[] predicted = toBooleans(e.getValue().decisions(store, data[0]));
-      boolean[] actual = toBooleans(data[1].gt(0.5f));
-      long[] c = counts.computeIfAbsent(e.getKey(), k -> new long[4]);
-      for (int i = 0; i < actual.length; i++) {
-        c[predicted[i] ? (actual[i] ? 0 : 1) : (actual[i] ? 2 : 3)]++;
-      }
+    } finally {
+      record(false, true);
     }
   }
 

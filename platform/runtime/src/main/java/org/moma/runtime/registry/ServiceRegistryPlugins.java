@@ -21,10 +21,11 @@ import org.osgi.service.component.annotations.Component;
 public final class ServiceRegistryPlugins implements Plugins {
   private BundleContext context;
   private final Map<MomaPlugin, String> origins = new IdentityHashMap<>();
-  /** Plugin services that could not be obtained in the last lookup, by component, with their bundle. */
-  private final Map<String, String> unavailable = new java.util.concurrent.ConcurrentHashMap<>();
-  /** The same failures by kind and plugin name, for a spec that names one. */
-  private final Map<String, String> failedByName = new java.util.concurrent.ConcurrentHashMap<>();
+  /** Plugin services that could not be obtained in the last lookup, by component. */
+  private final Map<String, Unavailable> unavailable = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** A plugin that failed to activate: its kind and name, for a spec that names it, and the line that says so. */
+  private record Unavailable(PluginKind kind, String name, String line) {}
 
   @Activate
   void activate(BundleContext bundleContext) {
@@ -42,15 +43,13 @@ public final class ServiceRegistryPlugins implements Plugins {
           String component = String.valueOf(ref.getProperty("component.name"));
           if (service == null) {
             // Declarative Services could not activate it: the plugin threw while starting
-            String line = kind.label() + " '" + ref.getProperty(MomaPlugin.NAME_PROPERTY) + "' of bundle "
+            String name = String.valueOf(ref.getProperty(MomaPlugin.NAME_PROPERTY));
+            unavailable.put(component, new Unavailable(kind, name, kind.label() + " '" + name + "' of bundle "
                 + (ref.getBundle() == null ? "?" : ref.getBundle().getSymbolicName())
-                + " failed to activate and is not available (component " + component + "; logs/moma.log has the exception)";
-            unavailable.put(component, line);
-            failedByName.put(kind.label() + ':' + ref.getProperty(MomaPlugin.NAME_PROPERTY), line);
+                + " failed to activate and is not available (component " + component + "; logs/moma.log has the exception)"));
             continue;
           }
           unavailable.remove(component);
-          failedByName.remove(kind.label() + ':' + ref.getProperty(MomaPlugin.NAME_PROPERTY));
           // a plugin compiled against another copy of the API is not ours to call
           if (kind.serviceType().isInstance(service)) {
             MomaPlugin plugin = (MomaPlugin) service;
@@ -70,19 +69,19 @@ public final class ServiceRegistryPlugins implements Plugins {
 
   @Override
   public String failedToActivate(PluginKind kind, String name) {
-    failedByName.remove(kind.label() + ':' + name); // only a failure seen in this lookup counts
+    unavailable.values().removeIf(u -> u.kind() == kind && u.name().equals(name)); // only a failure seen in this lookup counts
     all(kind);
-    return failedByName.get(kind.label() + ':' + name);
+    return unavailable.values().stream().filter(u -> u.kind() == kind && u.name().equals(name)).map(Unavailable::line)
+        .findFirst().orElse(null);
   }
 
   @Override
   public List<String> failures() {
     unavailable.clear(); // a failure whose bundle has gone is no longer a problem
-    failedByName.clear();
     for (PluginKind kind : PluginKind.values()) {
       all(kind); // looking plugins up is what activates them, and what finds those that fail
     }
-    List<String> failed = new ArrayList<>(new java.util.TreeMap<>(unavailable).values());
+    List<String> failed = new ArrayList<>(new java.util.TreeMap<>(unavailable).values().stream().map(Unavailable::line).toList());
     org.osgi.framework.ServiceReference<org.osgi.service.component.runtime.ServiceComponentRuntime> ref =
         context.getServiceReference(org.osgi.service.component.runtime.ServiceComponentRuntime.class);
     if (ref != null) {

@@ -32,7 +32,7 @@ public final class RunReport {
   }
 
   /** Loss of all tokens, text and image against a metrics field. */
-  static List<JsonNode> metrics(Path run) throws IOException {
+  public static List<JsonNode> metrics(Path run) throws IOException {
     List<JsonNode> metrics = new ArrayList<>();
     for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
       if (!line.isBlank()) {
