@@ -1,7 +1,6 @@
 package org.moma.experts;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -218,8 +217,9 @@ public final class ExpertGroup extends AbstractBlock implements RoutedGroup {
       lastCounts = count(routing, x.getShape().get(0));
     }
     NDArray aux = routing.auxLoss() != null ? routing.auxLoss() : Tensors.scalar(x, 0);
-    if (stacked != null && equalCounts(routing)) {
-      return new NDList(batched(store, x, routing), aux);
+    NDArray taken = stacked != null ? routing.indexMatrix() : null;
+    if (taken != null) {
+      return new NDList(batched(store, x, taken, routing.gateMatrix()), aux);
     }
     NDList outputs = new NDList();
     NDList rows = new NDList();
@@ -270,16 +270,9 @@ public final class ExpertGroup extends AbstractBlock implements RoutedGroup {
     return targets;
   }
 
-  private static boolean equalCounts(Routing routing) {
-    long k = routing.tokenIndices().get(0).size();
-    return routing.tokenIndices().stream().allMatch(i -> i.size() == k);
-  }
-
-  private NDArray batched(ParameterStore store, NDArray x, Routing routing) {
-    NDManager manager = x.getManager();
-    long k = routing.tokenIndices().get(0).size();
-    NDArray tokens = NDArrays.stack(new NDList(routing.tokenIndices())); // [E, k]
-    NDArray gates = NDArrays.stack(new NDList(routing.gates())); // [E, k]
+  /** The experts as one batched product over {@code tokens} and {@code gates}, both {@code [E, k]}. */
+  private NDArray batched(ParameterStore store, NDArray x, NDArray tokens, NDArray gates) {
+    long k = tokens.getShape().get(1);
     NDArray chosen = x.get(new NDIndex("{}", tokens.reshape(-1))).reshape(count, k, dModel);
     NDArray out = stacked.apply(store, chosen).mul(gates.expandDims(-1)).reshape(count * k, dModel);
     return Tensors.sumRowsInto(out, tokens.reshape(-1), x.getShape().get(0));

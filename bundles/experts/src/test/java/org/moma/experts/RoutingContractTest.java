@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.function.BiFunction;
 import org.junit.jupiter.api.Test;
 import org.moma.api.model.RouterInput;
+import org.moma.api.model.TokenContext;
 import org.moma.api.model.Routing;
 import org.moma.router.expertchoice.SigmoidRouter;
 
@@ -77,6 +78,45 @@ class RoutingContractTest {
   void scoresOfTheWrongShapeAreNamed() {
     String m = violation((r, mm) -> new Routing(r.tokenIndices(), r.gates(), r.scores().transpose(), null));
     assertTrue(m.endsWith("scores are (4, 16), not (16, 4)"), m);
+  }
+
+  @Test
+  void equalCapacityMatricesOfTheWrongShapeAreNamed() {
+    String m = violation((r, mm) -> Routing.equalCapacity(r.indexMatrix().get(":3"), r.gateMatrix().get(":3"), r.scores(), null));
+    assertTrue(m.endsWith("indices (3, 4) and gates (3, 4) must both be (4, k) for 4 experts"), m);
+    m = violation((r, mm) -> Routing.equalCapacity(r.indexMatrix(), r.gateMatrix().reshape(-1), r.scores(), null));
+    assertTrue(m.endsWith("indices (4, 4) and gates (16) must both be (4, k) for 4 experts"), m);
+  }
+
+  @Test
+  void anEqualCapacityIndexOutsideTheGroupIsNamed() {
+    String m = violation((r, mm) -> Routing.equalCapacity(r.indexMatrix().sub(N), r.gateMatrix(), r.scores(), null));
+    assertTrue(m.contains("token index -") && m.endsWith("is outside [0, 16)"), m);
+  }
+
+  @Test
+  void bothFormsOfTheSameRoutingGiveTheSameOutput() {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      SigmoidRouter matrices = new SigmoidRouter(D, E, 0);
+      SigmoidRouter lists = new SigmoidRouter(D, E, 0) {
+        @Override
+        public Routing route(ParameterStore store, RouterInput input) {
+          Routing r = super.route(store, input);
+          return new Routing(r.tokenIndices(), r.gates(), r.scores(), null);
+        }
+      };
+      ExpertGroup a = new ExpertGroup(D, 16, E, matrices, true);
+      ExpertGroup b = new ExpertGroup(D, 16, E, lists, true);
+      a.initialize(manager, DataType.FLOAT32, new Shape(N, D));
+      b.initialize(manager, DataType.FLOAT32, new Shape(N, D));
+      for (var p : a.getParameters()) { // the same weights in both groups
+        b.getParameters().get(p.getKey()).getArray().stopGradient().muli(0).addi(p.getValue().getArray());
+      }
+      NDArray x = manager.randomNormal(new Shape(N, D));
+      ParameterStore store = new ParameterStore(manager, false);
+      assertTrue(a.apply(store, x, true).get(0).allClose(b.apply(store, x, true).get(0), 1e-6, 1e-6, false));
+      assertEquals(new Shape(E, N / E), matrices.route(store, new RouterInput(x, TokenContext.unknown(), null, true)).indexMatrix().getShape());
+    }
   }
 
   @Test

@@ -33,6 +33,37 @@ class PatchCodebookTest {
   }
 
   @Test
+  void rememberedCodesAreTheNearestCodesOfAFullSearch() {
+    PatchCodebook vq = PatchCodebook.train(scenes(1, 60), 32, 4, 64, 6, 7);
+    List<BufferedImage> images = scenes(3, 40);
+    images.addAll(scenes(3, 40)); // the same images again: every patch is remembered by now
+    for (BufferedImage image : images) {
+      List<float[]> patches = PatchCodebook.patches(image, 4);
+      int[] codes = vq.encode(image);
+      for (int p = 0; p < codes.length; p++) {
+        assertEquals(fullSearch(vq.codes(), patches.get(p)), codes[p], "patch " + p);
+      }
+    }
+  }
+
+  /** The nearest codebook vector by squared distance, the first on ties. */
+  private static int fullSearch(float[][] codes, float[] v) {
+    int best = 0;
+    double bestDistance = Double.MAX_VALUE;
+    for (int c = 0; c < codes.length; c++) {
+      double d = 0;
+      for (int i = 0; i < v.length; i++) {
+        d += (double) (codes[c][i] - v[i]) * (codes[c][i] - v[i]);
+      }
+      if (d < bestDistance) {
+        bestDistance = d;
+        best = c;
+      }
+    }
+    return best;
+  }
+
+  @Test
   void heldOutReconstructionBeatsAConstantImageByFar() {
     PatchCodebook vq = PatchCodebook.train(scenes(1, 120), 32, 4, 128, 8, 7);
     List<BufferedImage> heldOut = scenes(99, 30);

@@ -2,8 +2,6 @@ package org.moma.router.expertchoice;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import java.util.ArrayList;
-import java.util.List;
 import org.moma.api.OptionSpec;
 import org.moma.api.Options;
 import org.moma.api.SpecException;
@@ -44,12 +42,6 @@ public final class ExpertChoice {
     int experts = (int) scores.getShape().get(1);
     int k = capacity(n, experts, capacity);
     NDList top = scores.transpose().topK(k, -1, true, false); // values [E, k], indices [E, k]
-    List<NDArray> indices = new ArrayList<>(experts);
-    List<NDArray> gates = new ArrayList<>(experts);
-    for (int e = 0; e < experts; e++) {
-      gates.add(top.get(0).get(e));
-      indices.add(top.get(1).get(e));
-    }
-    return new Routing(indices, gates, scores, null);
+    return Routing.equalCapacity(top.get(1), top.get(0), scores, null);
   }
 }
