@@ -92,6 +92,21 @@ class DataParallelIT {
     assertTrue(Files.notExists(work.resolve("odd")), "nothing written");
   }
 
+  @Test
+  void benchRanksRunsBothKindsInTurnAndPrintsTheirRatio() throws Exception {
+    Path spec = Files.writeString(work.resolve("b.json"), SPEC.replace("NAME", "b").replace("FFN", ""));
+    Result r = MomaProcess.run(Distribution.home(), work, "bench", "ranks", spec.toString(), "--steps", "5", "--rounds", "2");
+    assertEquals(0, r.exit(), r.out() + r.err());
+    assertEquals(2, r.out().lines().filter(l -> l.matches("  round [12]/2: 1 process \\d+ tokens/s, 2 ranks \\d+ tokens/s, [0-9.]+x")).count(),
+        r.out());
+    assertTrue(r.out().lines().anyMatch(l -> l.matches("2 ranks x 1 thread against 1 process x 1 thread: [0-9.]+x \\(median of 2 rounds.*")),
+        r.out());
+    assertTrue(r.out().contains("2 ranks (each)"), r.out());
+    try (var left = Files.walk(work)) {
+      assertEquals(List.of(), left.filter(p -> p.endsWith("metrics.jsonl")).toList(), "the runs are scratch, not left behind");
+    }
+  }
+
   private List<Double> losses(Path run) throws Exception {
     List<Double> losses = new ArrayList<>();
     for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {

@@ -31,8 +31,10 @@ import picocli.CommandLine.ParentCommand;
  * figure is a ratio measured side by side in the same process, because this machine is shared.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "Benchmarks: data (tokenizer and loader vs a training step), train (tokens/s, FLOP/s, MFU), experts (MoE overhead).",
-    subcommands = {BenchCommand.Data.class, BenchCommand.Train.class, BenchExperts.class, BenchCommand.Generate.class, BenchPaper.class})
+    description = "Benchmarks: data (tokenizer and loader vs a training step), train (tokens/s, FLOP/s, MFU), ranks (data-parallel"
+        + " scaling), experts (MoE overhead), generate, paper.",
+    subcommands = {BenchCommand.Data.class, BenchCommand.Train.class, BenchRanks.class, BenchExperts.class, BenchCommand.Generate.class,
+        BenchPaper.class})
 final class BenchCommand implements Callable<Integer> {
   @ParentCommand MomaCommand parent;
 
