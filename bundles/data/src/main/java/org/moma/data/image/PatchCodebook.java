@@ -124,22 +124,18 @@ public final class PatchCodebook {
    * over the whole codebook was nine tenths of the data loader's time.
    */
   public int[] encode(BufferedImage image) {
-    BufferedImage resized = resize(image, size);
-    int grid = size / patch;
-    int[] ids = new int[grid * grid];
-    for (int gy = 0; gy < grid; gy++) {
-      for (int gx = 0; gx < grid; gx++) {
-        int[] rgb = resized.getRGB(gx * patch, gy * patch, patch, patch, null, 0, patch);
-        PatchKey key = new PatchKey(rgb);
-        Integer id = known.get(key);
-        if (id == null) {
-          id = nearestCode(codes, vector(rgb));
-          if (known.size() < KNOWN_PATCHES) {
-            known.put(key, id);
-          }
+    List<int[]> pixels = pixels(resize(image, size), patch);
+    int[] ids = new int[pixels.size()];
+    for (int i = 0; i < ids.length; i++) {
+      PatchKey key = new PatchKey(pixels.get(i));
+      Integer id = known.get(key);
+      if (id == null) {
+        id = nearestCode(codes, vector(pixels.get(i)));
+        if (known.size() < KNOWN_PATCHES) {
+          known.put(key, id);
         }
-        ids[gy * grid + gx] = id;
       }
+      ids[i] = id;
     }
     return ids;
   }
@@ -222,11 +218,16 @@ public final class PatchCodebook {
   }
 
   static List<float[]> patches(BufferedImage image, int patch) {
+    return pixels(image, patch).stream().map(PatchCodebook::vector).toList();
+  }
+
+  /** Each {@code patch × patch} patch's RGB pixels (row by row), patches row by row over the image. */
+  private static List<int[]> pixels(BufferedImage image, int patch) {
     int grid = image.getWidth() / patch;
-    List<float[]> out = new java.util.ArrayList<>(grid * grid);
+    List<int[]> out = new java.util.ArrayList<>(grid * grid);
     for (int gy = 0; gy < grid; gy++) {
       for (int gx = 0; gx < grid; gx++) {
-        out.add(vector(image.getRGB(gx * patch, gy * patch, patch, patch, null, 0, patch)));
+        out.add(image.getRGB(gx * patch, gy * patch, patch, patch, null, 0, patch));
       }
     }
     return out;

@@ -63,9 +63,23 @@ final class BenchCommand implements Callable<Integer> {
     } finally {
       org.moma.runtime.io.Folders.deleteTree(tmp); // scratch only: nothing of a benchmark stays in /tmp
     }
-    List<StepMetrics> steady = metrics.subList(Math.min(2, metrics.size() - 1), metrics.size());
+    return steady(metrics, 2, flopsPerToken);
+  }
+
+  /** The median tokens/s and phase times of a run's steps after its first {@code warmUp}. */
+  static Measured steady(List<StepMetrics> metrics, int warmUp, double flopsPerToken) {
+    List<StepMetrics> steady = metrics.subList(Math.min(warmUp, metrics.size() - 1), metrics.size());
     return new Measured(median(steady.stream().mapToDouble(StepMetrics::tokensPerSecond).toArray()), flopsPerToken,
         medianPhases(steady.stream().map(StepMetrics::seconds).toList()));
+  }
+
+  /** The header of {@link #millis}. */
+  static final String PHASES = "ms per step: data / fwd / bwd / allreduce / optim";
+
+  /** A step's phases in milliseconds, in the order of {@link #PHASES}. */
+  static String millis(StepMetrics.Phases p) {
+    return String.format(Locale.ROOT, "%.0f / %.0f / %.0f / %.0f / %.0f", 1e3 * p.data(), 1e3 * p.forward(), 1e3 * p.backward(),
+        1e3 * p.allreduce(), 1e3 * p.optimizer());
   }
 
   /** Each phase's median over several steps or runs. */
@@ -77,6 +91,14 @@ final class BenchCommand implements Callable<Integer> {
         median(all.stream().mapToDouble(StepMetrics.Phases::allreduce).toArray()),
         median(all.stream().mapToDouble(StepMetrics.Phases::optimizer).toArray()),
         median(all.stream().mapToDouble(StepMetrics.Phases::checkpoint).toArray()));
+  }
+
+  static double min(double[] v) {
+    return java.util.Arrays.stream(v).min().orElse(Double.NaN);
+  }
+
+  static double max(double[] v) {
+    return java.util.Arrays.stream(v).max().orElse(Double.NaN);
   }
 
   static double median(double[] values) {
@@ -183,15 +205,14 @@ final class BenchCommand implements Callable<Integer> {
       out.printf(Locale.ROOT, "fastest matrix product shaped like the models' (%s, fp32, same threads): %.1f GFLOP/s%n", peakShape, peak / 1e9);
       out.printf(Locale.ROOT, "%d rounds, median of steps 3..%d per run; spread = lowest..highest round%n", rounds, steps);
       out.printf(Locale.ROOT, "  %-20s %9s %15s %6s %15s %8s %6s   %s%n", "spec", "tokens/s", "spread", "vs 1st", "ratio spread",
-          "GFLOP/s", "MFU", "ms per step: data / fwd / bwd / allreduce / optim");
+          "GFLOP/s", "MFU", PHASES);
       for (int i = 0; i < experiments.size(); i++) {
         double rate = median(rates[i]);
         double achieved = rate * all[i][0].flopsPerToken();
         StepMetrics.Phases p = medianPhases(java.util.Arrays.stream(all[i]).map(Measured::phases).toList());
-        out.printf(Locale.ROOT, "  %-20s %9.0f %7.0f..%-7.0f %6.2f %7.2f..%-7.2f %8.2f %5.1f%%   %.0f / %.0f / %.0f / %.0f / %.0f%n",
+        out.printf(Locale.ROOT, "  %-20s %9.0f %7.0f..%-7.0f %6.2f %7.2f..%-7.2f %8.2f %5.1f%%   %s%n",
             experiments.get(i).name(), rate, min(rates[i]), max(rates[i]), median(ratios[i]), min(ratios[i]), max(ratios[i]),
-            achieved / 1e9, 100 * achieved / peak, 1e3 * p.data(), 1e3 * p.forward(), 1e3 * p.backward(), 1e3 * p.allreduce(),
-            1e3 * p.optimizer());
+            achieved / 1e9, 100 * achieved / peak, millis(p));
       }
       out.flush();
       return 0;
@@ -205,13 +226,6 @@ final class BenchCommand implements Callable<Integer> {
       return List.of(new long[] {tokens, d, 3 * d}, new long[] {tokens, d, d}, new long[] {tokens, d, ffn}, new long[] {tokens, ffn, d});
     }
 
-    private static double min(double[] v) {
-      return java.util.Arrays.stream(v).min().orElse(Double.NaN);
-    }
-
-    private static double max(double[] v) {
-      return java.util.Arrays.stream(v).max().orElse(Double.NaN);
-    }
   }
 
   @Command(name = "generate", mixinStandardHelpOptions = true,

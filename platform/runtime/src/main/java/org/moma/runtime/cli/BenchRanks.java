@@ -1,6 +1,7 @@
 package org.moma.runtime.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -9,7 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.moma.runtime.cli.BenchCommand.Measured;
 import org.moma.runtime.report.RunReport;
+import org.moma.runtime.train.StepMetrics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -40,7 +43,7 @@ final class BenchRanks implements Callable<Integer> {
   int steps;
 
   private static final int WARM_UP = 3;
-  private static final String[] PHASES = {"data", "forward", "backward", "allreduce", "optimizer"};
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   @Override
   public Integer call() throws IOException {
@@ -51,37 +54,39 @@ final class BenchRanks implements Callable<Integer> {
     BenchCommand.spec(file); // a broken spec is named before any run starts
     PrintWriter out = bench.parent.out;
     Path scratch = Files.createTempDirectory("moma-bench-ranks");
-    double[] one = new double[rounds];
-    double[] many = new double[rounds];
-    double[][] onePhases = new double[PHASES.length][rounds];
-    double[][] manyPhases = new double[PHASES.length][rounds];
+    List<Measured> one = new ArrayList<>();
+    List<Measured> many = new ArrayList<>();
+    double[] ratios = new double[rounds];
     try {
       for (int r = 0; r < rounds; r++) {
-        one[r] = measure(file, scratch.resolve("one-" + r), 1, onePhases, r);
-        many[r] = measure(file, scratch.resolve("ranks-" + r), ranks, manyPhases, r);
-        out.printf(Locale.ROOT, "  round %d/%d: 1 process %.0f tokens/s, %d ranks %.0f tokens/s, %.2fx%n", r + 1, rounds, one[r],
-            ranks, many[r], many[r] / one[r]);
+        one.add(measure(file, scratch.resolve("one-" + r), 1));
+        many.add(measure(file, scratch.resolve("ranks-" + r), ranks));
+        ratios[r] = many.get(r).tokensPerSecond() / one.get(r).tokensPerSecond();
+        out.printf(Locale.ROOT, "  round %d/%d: 1 process %.0f tokens/s, %d ranks %.0f tokens/s, %.2fx%n", r + 1, rounds,
+            one.get(r).tokensPerSecond(), ranks, many.get(r).tokensPerSecond(), ratios[r]);
         out.flush();
       }
     } finally {
       org.moma.runtime.io.Folders.deleteTree(scratch); // scratch only: nothing of a benchmark stays in /tmp
     }
-    double[] ratios = new double[rounds];
-    for (int r = 0; r < rounds; r++) {
-      ratios[r] = many[r] / one[r];
-    }
     out.printf(Locale.ROOT, "%d ranks x 1 thread against 1 process x 1 thread: %.2fx (median of %d rounds; spread %.2f..%.2f)%n",
-        ranks, BenchCommand.median(ratios), rounds, java.util.Arrays.stream(ratios).min().orElse(Double.NaN),
-        java.util.Arrays.stream(ratios).max().orElse(Double.NaN));
-    out.printf(Locale.ROOT, "  %-16s %9s   ms per step: %s%n", "", "tokens/s", String.join(" / ", PHASES));
-    out.printf(Locale.ROOT, "  %-16s %9.0f   %s%n", "1 process", BenchCommand.median(one), phases(onePhases));
-    out.printf(Locale.ROOT, "  %-16s %9.0f   %s%n", ranks + " ranks (each)", BenchCommand.median(many), phases(manyPhases));
+        ranks, BenchCommand.median(ratios), rounds, BenchCommand.min(ratios), BenchCommand.max(ratios));
+    out.printf(Locale.ROOT, "  %-16s %9s   %s%n", "", "tokens/s", BenchCommand.PHASES);
+    print(out, "1 process", one);
+    print(out, ranks + " ranks (each)", many);
     out.flush();
     return 0;
   }
 
-  /** Trains the spec in {@code dir} with one thread per process; fills each phase's median ms of round {@code r}. */
-  private double measure(Path spec, Path dir, int processes, double[][] phases, int r) throws IOException {
+  /** The median over rounds of a kind of run: tokens/s and each phase. */
+  private static void print(PrintWriter out, String label, List<Measured> runs) {
+    out.printf(Locale.ROOT, "  %-16s %9.0f   %s%n", label,
+        BenchCommand.median(runs.stream().mapToDouble(Measured::tokensPerSecond).toArray()),
+        BenchCommand.millis(BenchCommand.medianPhases(runs.stream().map(Measured::phases).toList())));
+  }
+
+  /** Trains the spec in {@code dir} as {@code processes} processes of one thread; its steps after the warm-up. */
+  private Measured measure(Path spec, Path dir, int processes) throws IOException {
     List<String> command = new ArrayList<>(List.of(MomaCommand.home().toAbsolutePath().resolve("bin/moma").toString(),
         "run", spec.toString(), "--steps", String.valueOf(steps), "--output", dir.toString()));
     if (processes > 1) {
@@ -103,20 +108,10 @@ final class BenchRanks implements Callable<Integer> {
       throw new IllegalStateException("'" + String.join(" ", command) + "' failed (exit " + exit + "): "
           + (lines.isEmpty() ? "no output" : lines.get(lines.size() - 1)));
     }
-    List<JsonNode> metrics = RunReport.metrics(dir);
-    List<JsonNode> steady = metrics.subList(Math.min(WARM_UP, metrics.size() - 1), metrics.size());
-    for (int p = 0; p < PHASES.length; p++) {
-      String phase = PHASES[p];
-      phases[p][r] = 1e3 * BenchCommand.median(steady.stream().mapToDouble(m -> m.path("seconds").path(phase).asDouble()).toArray());
+    List<StepMetrics> metrics = new ArrayList<>();
+    for (JsonNode line : RunReport.metrics(dir)) {
+      metrics.add(JSON.treeToValue(line, StepMetrics.class));
     }
-    return BenchCommand.median(steady.stream().mapToDouble(m -> m.path("tokensPerSecond").asDouble()).toArray());
-  }
-
-  private static String phases(double[][] byPhase) {
-    List<String> ms = new ArrayList<>();
-    for (double[] values : byPhase) {
-      ms.add(String.format(Locale.ROOT, "%.0f", BenchCommand.median(values)));
-    }
-    return String.join(" / ", ms);
+    return BenchCommand.steady(metrics, WARM_UP, Double.NaN); // FLOPs are not what this benchmark reports
   }
 }
