@@ -73,9 +73,9 @@ class RunSafetyIT {
       stepNumbers.add(json.readTree(line).get("step").asInt());
     }
     assertEquals(steps, stepNumbers.size());
-    assertEquals(reference.get(steps - 1), got.get(steps - 1), 1e-6, "final loss after " + kills + " kills (seed " + seed + ")");
+    // bit for bit: training is deterministic at the default thread count, and resume restores everything
     for (int i = 0; i < steps; i++) {
-      assertEquals(reference.get(i), got.get(i), 1e-4, "step " + (i + 1) + " (seed " + seed + ")");
+      assertEquals(reference.get(i), got.get(i), "step " + (i + 1) + " after " + kills + " kills (seed " + seed + ")");
     }
     try (Stream<Path> left = Files.list(run.resolve("checkpoints"))) {
       assertTrue(left.noneMatch(p -> p.getFileName().toString().contains(".tmp")), "no temporary checkpoint left");

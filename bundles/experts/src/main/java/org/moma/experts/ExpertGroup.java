@@ -228,7 +228,7 @@ public final class ExpertGroup extends AbstractBlock implements RoutedGroup {
       if (index.size() == 0) {
         continue;
       }
-      NDArray chosen = x.get(new NDIndex("{}", index));
+      NDArray chosen = Tensors.rows(x, index);
       outputs.add(expert(store, e, chosen, training).mul(routing.gates().get(e).expandDims(1)));
       rows.add(index);
     }
@@ -273,7 +273,8 @@ public final class ExpertGroup extends AbstractBlock implements RoutedGroup {
   /** The experts as one batched product over {@code tokens} and {@code gates}, both {@code [E, k]}. */
   private NDArray batched(ParameterStore store, NDArray x, NDArray tokens, NDArray gates) {
     long k = tokens.getShape().get(1);
-    NDArray chosen = x.get(new NDIndex("{}", tokens.reshape(-1))).reshape(count, k, dModel);
+    // a token several experts chose repeats in the index: Tensors.rows keeps its backward deterministic
+    NDArray chosen = Tensors.rows(x, tokens).reshape(count, k, dModel);
     NDArray out = stacked.apply(store, chosen).mul(gates.expandDims(-1)).reshape(count * k, dModel);
     return Tensors.sumRowsInto(out, tokens.reshape(-1), x.getShape().get(0));
   }

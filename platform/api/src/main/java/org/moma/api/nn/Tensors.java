@@ -58,6 +58,24 @@ public final class Tensors {
   }
 
   /**
+   * The rows of {@code x [n, d]} at {@code index} (any shape, repeats allowed), as {@code [m, d]},
+   * with a backward that adds the gradients of a repeated row in the same order every time. On CPU
+   * that is {@code gather} with an expanded index: its backward is a scatter-add that one thread
+   * runs over a whole row, whereas advanced indexing ({@code x.get(NDIndex)}) adds through an
+   * {@code index_put} with atomics once it passes libtorch's grain size (32,768 elements) on two or
+   * more threads, so the same seed gave different losses. On CUDA the two swap roles: there
+   * {@code index_put} accumulates by sorting and {@code gather}'s scatter-add uses atomics.
+   */
+  public static NDArray rows(NDArray x, NDArray index) {
+    NDArray flat = index.reshape(-1);
+    if (x.getDevice().isGpu()) {
+      return x.get(new NDIndex("{}", flat));
+    }
+    long d = x.getShape().get(1);
+    return x.gather(flat.reshape(-1, 1).broadcast(new Shape(flat.size(), d)), 0);
+  }
+
+  /**
    * The arrays joined along the first axis. Not {@code NDArrays.concat} for a single array: DJL
    * then returns a copy that has lost its autograd history, and the gradient stops there.
    */

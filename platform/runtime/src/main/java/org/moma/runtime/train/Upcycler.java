@@ -56,6 +56,8 @@ public final class Upcycler {
       }
       EarlyFusionModel model = new ModelAssembler(plugins).build(target.model(), dims, seed.train().modalities());
       model.setInitializer(new NormalInitializer(0.02f), Parameter.Type.WEIGHT);
+      // the fresh routers' weights come from the target's seed: the same upcycle gives the same run
+      ai.djl.engine.Engine.getEngine("PyTorch").setRandomSeed((int) (long) target.seed());
       Shape tokens = new Shape(1, dims.seqLen());
       model.initialize(manager, DataType.FLOAT32, tokens, tokens);
       copyShared(seed.model(), model);
