@@ -43,6 +43,7 @@ public final class ExpertGroup extends AbstractBlock implements RoutedGroup {
   private AuxiliaryRouterBlock auxiliary;
   private double routingNoise;
   private boolean recording;
+  private boolean rangeChecked;
   private boolean recordNoiseFree;
   private NDArray recordedInput;
   private NDArray recordedTargets;
@@ -201,7 +202,9 @@ public final class ExpertGroup extends AbstractBlock implements RoutedGroup {
     // targets for post-hoc auxiliary routers come from noise-free scores: inference routes on clean
     // sigmoids, so a Gumbel router's training noise must not enter what they learn and are scored against
     Routing routing = router.route(store, new RouterInput(x, tokens, modality, training && !(recording && recordNoiseFree)));
-    routing.check(x.getShape().get(0), count, router.origin()); // a plugin's bug is named here, not deep in libtorch
+    // a plugin's bug is named here, not deep in libtorch; the index range (two reads) on the first forward only
+    routing.check(x.getShape().get(0), count, router.origin(), !rangeChecked);
+    rangeChecked = true;
     if (!training && auxiliary != null) {
       routing = causalRouting(store, x, routing.scores());
     } else if (!training && routingNoise > 0) {

@@ -103,6 +103,10 @@ public final class Main {
       framework.init();
       framework.start();
       BundleContext context = framework.getBundleContext();
+      if (HostReadWeaver.enabled(System.getenv())) {
+        // before any bundle loads a DJL class
+        context.registerService(org.osgi.framework.hooks.weaving.WeavingHook.class, new HostReadWeaver(), null);
+      }
       List<Bundle> installed = new ArrayList<>();
       for (Path jar : bundleJars(home.resolve("bundle"), shell)) {
         installed.add(context.installBundle("reference:" + jar.toUri()));

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
@@ -155,13 +154,14 @@ public final class MomaLayerPlugin implements LayerPlugin {
       NDList outputs = new NDList();
       NDList rows = new NDList();
       long covered = 0;
+      NDList split = ModalityIndex.split(modality, modalities.stream().mapToInt(Modality::id).toArray());
       for (int g = 0; g < groups.size(); g++) {
-        NDArray index = ModalityIndex.of(modality, modalities.get(g).id());
+        NDArray index = split.get(g);
         covered += index.size();
         if (index.size() == 0) {
           continue;
         }
-        NDList out = groups.get(g).apply(store, x.get(new NDIndex("{}", index)), tokens.rows(index), modalities.get(g), training);
+        NDList out = groups.get(g).apply(store, Tensors.rows(x, index), tokens.rows(index), modalities.get(g), training);
         outputs.add(out.get(0));
         rows.add(index);
         aux = aux.add(out.get(1));

@@ -76,6 +76,38 @@ public final class Tensors {
   }
 
   /**
+   * {@code x} as {@code type}, differentiable: DJL's {@code toType} runs without autograd, so the
+   * cast here is a copy into a new tensor of that type (libtorch's {@code copy_}, whose backward
+   * casts the gradient back). Mixed precision changes types inside the graph with it.
+   */
+  public static NDArray cast(NDArray x, DataType type) {
+    if (x.getDataType() == type) {
+      return x;
+    }
+    NDArray out = x.getManager().zeros(x.getShape(), type).toDevice(x.getDevice(), false);
+    out.set(new NDIndex("..."), x);
+    return out;
+  }
+
+  /**
+   * {@code x} in fp32 when it is fp16, else {@code x} itself (differentiable): for the reductions
+   * and normalisations that fp16 cannot hold (sums of squares, softmax over masked scores, losses).
+   */
+  public static NDArray widen(NDArray x) {
+    return x.getDataType() == DataType.FLOAT16 ? cast(x, DataType.FLOAT32) : x;
+  }
+
+  /** Sets the gradient of a parameter to zeros, NaN and infinity included (multiplying by 0 keeps a NaN). */
+  public static void clearGradient(NDArray parameter) {
+    if (parameter instanceof PtNDArray own) {
+      JniUtils.zeroGrad(own);
+    } else {
+      NDArray g = parameter.getGradient();
+      g.set(g.zerosLike().toByteBuffer());
+    }
+  }
+
+  /**
    * The arrays joined along the first axis. Not {@code NDArrays.concat} for a single array: DJL
    * then returns a copy that has lost its autograd history, and the gradient stops there.
    */

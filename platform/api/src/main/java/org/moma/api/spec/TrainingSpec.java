@@ -6,6 +6,9 @@ import org.moma.api.SpecException;
  * Optimisation (paper §4.1): AdamW with β 0.9/0.95, linear warm-up then linear decay to
  * {@code minLrRatio} of the peak, gradient clipping and accumulation. {@code imageRatio}, when
  * set, makes the loader balance every batch towards that share of image tokens (paper §3.1).
+ * {@code precision} is the compute precision: {@code fp32}, or {@code fp16} (half-precision
+ * compute with fp32 master weights and moments and dynamic loss scaling from {@code lossScale},
+ * 2^16 by default, halved on an overflow and doubled after 2,000 steps without one).
  */
 public record TrainingSpec(
     Integer steps,
@@ -19,7 +22,11 @@ public record TrainingSpec(
     Double gradClip,
     Integer accumulation,
     Integer checkpointEvery,
-    Double imageRatio) {
+    Double imageRatio,
+    String precision,
+    Double lossScale) {
+  public static final String FP32 = "fp32";
+  public static final String FP16 = "fp16";
 
   public TrainingSpec {
     steps = steps == null ? 100 : steps;
@@ -33,18 +40,31 @@ public record TrainingSpec(
     gradClip = gradClip == null ? 1.0 : gradClip;
     accumulation = accumulation == null ? 1 : accumulation;
     checkpointEvery = checkpointEvery == null ? 0 : checkpointEvery;
+    precision = precision == null ? FP32 : precision.trim().toLowerCase(java.util.Locale.ROOT);
+    lossScale = lossScale == null ? 65536.0 : lossScale;
   }
 
   /** The same optimisation for a shorter or longer run (warm-up clamped to it, checkpoints as often). */
   public TrainingSpec withSteps(int newSteps) {
     return new TrainingSpec(newSteps, batchSize, learningRate, Math.min(warmupSteps, newSteps), minLrRatio, weightDecay,
-        beta1, beta2, gradClip, accumulation, checkpointEvery, imageRatio);
+        beta1, beta2, gradClip, accumulation, checkpointEvery, imageRatio, precision, lossScale);
   }
 
   /** The same optimisation with another number of sequences per micro-batch. */
   public TrainingSpec withBatchSize(int newBatchSize) {
     return new TrainingSpec(steps, newBatchSize, learningRate, warmupSteps, minLrRatio, weightDecay,
-        beta1, beta2, gradClip, accumulation, checkpointEvery, imageRatio);
+        beta1, beta2, gradClip, accumulation, checkpointEvery, imageRatio, precision, lossScale);
+  }
+
+  /** The same optimisation at another compute precision. */
+  public TrainingSpec withPrecision(String newPrecision) {
+    return new TrainingSpec(steps, batchSize, learningRate, warmupSteps, minLrRatio, weightDecay,
+        beta1, beta2, gradClip, accumulation, checkpointEvery, imageRatio, newPrecision, lossScale);
+  }
+
+  /** Whether training computes in half precision (fp16) with loss scaling. */
+  public boolean halfPrecision() {
+    return FP16.equals(precision);
   }
 
   /** Whether the loader balances batches to {@link #imageRatio()} (paper §3.1). */
@@ -53,7 +73,7 @@ public record TrainingSpec(
   }
 
   public static TrainingSpec defaults() {
-    return new TrainingSpec(null, null, null, null, null, null, null, null, null, null, null, null);
+    return new TrainingSpec(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
   }
 
   void validate(String path) {
@@ -74,6 +94,17 @@ public record TrainingSpec(
     }
     if (imageRatio != null && (imageRatio < 0 || imageRatio > 1)) {
       throw new SpecException(path + ".imageRatio", "must be in [0, 1] (share of image tokens), found " + imageRatio);
+    }
+    if (precision.equals("bf16") || precision.equals("bfloat16")) {
+      // DJL 0.32's JNI maps no dtype to bfloat16: converting to it ends the JVM (exit 134), so refuse it here
+      throw new SpecException(path + ".precision", "bf16 is not supported: DJL 0.32's PyTorch JNI has no bfloat16 type;"
+          + " use fp16 (half-precision compute with loss scaling) or fp32");
+    }
+    if (!precision.equals(FP32) && !precision.equals(FP16)) {
+      throw new SpecException(path + ".precision", "must be fp32 or fp16, found '" + precision + "'");
+    }
+    if (!(lossScale > 0) || Double.isInfinite(lossScale)) {
+      throw new SpecException(path + ".lossScale", "must be a positive number (fp16's initial loss scale), found " + lossScale);
     }
     if (checkpointEvery < 0) {
       throw new SpecException(path + ".checkpointEvery", "must be >= 0 (0 = only at the end)");

@@ -92,4 +92,21 @@ class TensorsTest {
           store -> Tensors.rows(x, index).mul(upstream).sum());
     }
   }
+
+  @Test
+  void castChangesTheTypeAndCarriesGradientsBackInTheSourceType() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      NDArray x = m.create(new float[] {1.5f, -2f, 3.25f});
+      x.setRequiresGradient(true);
+      try (GradientCollector c = Engine.getInstance().newGradientCollector()) {
+        NDArray half = Tensors.cast(x, DataType.FLOAT16);
+        assertTrue(half.getDataType() == DataType.FLOAT16);
+        NDArray back = Tensors.cast(half.mul(half), DataType.FLOAT32);
+        assertTrue(back.getDataType() == DataType.FLOAT32);
+        c.backward(back.sum());
+      }
+      assertArrayEquals(new float[] {3f, -4f, 6.5f}, x.getGradient().toFloatArray());
+      assertTrue(x.getGradient().getDataType() == DataType.FLOAT32);
+    }
+  }
 }

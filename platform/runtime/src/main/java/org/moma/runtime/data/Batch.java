@@ -23,6 +23,43 @@ public record Batch(int rows, int seqLen, int[] tokens, int[] modality) {
     return count;
   }
 
+  /** Number of targets of a modality that are not {@code pad}: the denominator of its mean loss. */
+  public long validTargets(int modalityId, int pad) {
+    long count = 0;
+    for (int r = 0; r < rows; r++) {
+      for (int i = 1; i <= seqLen; i++) {
+        int at = r * (seqLen + 1) + i;
+        if (modality[at] == modalityId && tokens[at] != pad) {
+          count++;
+        }
+      }
+    }
+    return count;
+  }
+
+  /**
+   * Where the inputs of a modality are in the flattened {@code [rows · seqLen]} inputs, ascending:
+   * known here without reading the device, so the layers' modality groups cost no sync (paper §3.3).
+   */
+  public long[] inputPositions(int modalityId) {
+    int count = 0;
+    for (int r = 0; r < rows; r++) {
+      for (int i = 0; i < seqLen; i++) {
+        count += modality[r * (seqLen + 1) + i] == modalityId ? 1 : 0;
+      }
+    }
+    long[] positions = new long[count];
+    int n = 0;
+    for (int r = 0; r < rows; r++) {
+      for (int i = 0; i < seqLen; i++) {
+        if (modality[r * (seqLen + 1) + i] == modalityId) {
+          positions[n++] = (long) r * seqLen + i;
+        }
+      }
+    }
+    return positions;
+  }
+
   /** Number of targets that are not {@code pad}: the denominator of the batch's mean loss. */
   public long validTargets(int pad) {
     long count = 0;

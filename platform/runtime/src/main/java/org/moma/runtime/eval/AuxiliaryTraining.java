@@ -21,6 +21,7 @@ import org.moma.runtime.data.Batch;
 import org.moma.runtime.data.SequencePacker;
 import org.moma.runtime.model.AuxiliaryRouters;
 import org.moma.runtime.model.EarlyFusionModel;
+import org.moma.runtime.model.PrecisionStore;
 import org.moma.runtime.train.AdamW;
 
 /**
@@ -42,7 +43,7 @@ final class AuxiliaryTraining {
     List<Parameter> parameters = new ArrayList<>();
     routers.getParameters().values().forEach(parameters::add);
     AdamW optimizer = new AdamW(parameters, 0.9, 0.95, 0.0, 1.0);
-    ParameterStore store = new ParameterStore(manager, false);
+    PrecisionStore store = PrecisionStore.of(manager, trained.spec().training());
     SequencePacker packer = new SequencePacker(trained.train(), model.dims().seqLen());
     double firstLoss = Double.NaN;
     double lastLoss = Double.NaN;
@@ -51,6 +52,7 @@ final class AuxiliaryTraining {
     try {
       for (int step = 0; step < steps; step++) {
         try (NDManager scope = manager.newSubManager()) {
+          store.beginStep(scope); // the routers change every step: their casts too
           routers.record(true, true); // forget the last batch: a group that sees no token now must not offer its released arrays
           forward(model, store, packer.next(batchSize), scope);
           double loss;
@@ -65,6 +67,7 @@ final class AuxiliaryTraining {
         }
         progress.accept(step + 1);
       }
+      store.beginStep(null); // trained: the casts may now live as long as the store
       Map<String, Object> report = new LinkedHashMap<>();
       report.put("auxiliary", routers.plugin().name());
       report.put("steps", steps);

@@ -84,7 +84,7 @@ public final class Generator {
       }
       state.get(r).position = ids.length;
     }
-    ParameterStore store = new ParameterStore(model.manager(), false);
+    ParameterStore store = model.store();
     List<CausalSelfAttention.Cache> caches = model.model().newCaches();
     try (NDManager scope = model.manager().newSubManager()) {
       NDArray logits = batchStep(store, scope, tokens, new int[tokens.length], positions, valid, rows, longest, caches);
@@ -185,7 +185,7 @@ public final class Generator {
    * sequence at every step.
    */
   public Output generate(String prompt, int maxTokens, double temperature, double topP, long seed, boolean cached) {
-    ParameterStore store = new ParameterStore(model.manager(), false);
+    ParameterStore store = model.store();
     List<CausalSelfAttention.Cache> caches = cached ? model.model().newCaches() : null;
     List<int[]> sequence = new ArrayList<>(); // {token, modality} of everything so far, without a cache
     Row row = new Row(prompt, text.encode(prompt), new SplittableRandom(seed));

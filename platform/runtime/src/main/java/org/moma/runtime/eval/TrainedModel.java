@@ -24,6 +24,7 @@ import org.moma.api.spec.PluginRef;
 import org.moma.runtime.model.AuxiliaryRouters;
 import org.moma.runtime.model.EarlyFusionModel;
 import org.moma.runtime.model.ModelAssembler;
+import org.moma.runtime.model.PrecisionStore;
 import org.moma.runtime.model.TransformerLayer;
 import org.moma.runtime.registry.Plugins;
 import org.moma.runtime.registry.SpecDataset;
@@ -41,7 +42,7 @@ public final class TrainedModel implements LanguageModel, AutoCloseable {
   private final DocumentSource train;
   private final EarlyFusionModel model;
   private final NDManager manager;
-  private final ParameterStore store;
+  private final PrecisionStore store;
   private final Plugins plugins;
   private AuxiliaryRouters auxiliary;
 
@@ -54,7 +55,12 @@ public final class TrainedModel implements LanguageModel, AutoCloseable {
     this.train = train;
     this.model = model;
     this.manager = manager;
-    this.store = new ParameterStore(manager, false);
+    this.store = PrecisionStore.of(manager, spec.training()); // evaluation computes at the run's precision
+  }
+
+  /** Parameters at the run's compute precision (fp16 copies of the weights for an fp16 run). */
+  public PrecisionStore store() {
+    return store;
   }
 
   /** Loads the run in {@code runDirectory}; an error says what is missing. */

@@ -223,7 +223,10 @@ public final class AuxiliaryRouters extends AbstractBlock {
     return out;
   }
 
-  static NDArray binaryCrossEntropy(NDArray p, NDArray target) {
+  static NDArray binaryCrossEntropy(NDArray probabilities, NDArray targets) {
+    // in fp32: 1 − 1e-6 rounds to 1 in fp16, and log(0) is −inf
+    NDArray p = Tensors.widen(probabilities);
+    NDArray target = Tensors.widen(targets);
     NDArray clipped = p.clip(1e-6f, 1 - 1e-6f);
     NDArray one = Tensors.scalar(p, 1);
     return target.mul(clipped.log()).add(one.sub(target).mul(one.sub(clipped).log())).mean().neg();

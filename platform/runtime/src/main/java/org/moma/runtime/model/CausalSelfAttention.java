@@ -51,7 +51,7 @@ public final class CausalSelfAttention extends AbstractBlock {
    */
   public NDArray apply(ParameterStore store, NDArray x, NDArray positions, NDArray keyMask, boolean training) {
     NDList qkvHeads = project(store, x, positions, training);
-    NDArray blocked = keyMask == null ? null : keyMask.logicalNot().toType(x.getDataType(), false).mul(-1e9f);
+    NDArray blocked = keyMask == null ? null : keyMask.logicalNot().toType(wide(x.getDataType()), false).mul(-1e9f);
     return attend(store, qkvHeads.get(0), qkvHeads.get(1), qkvHeads.get(2), 0, blocked, training);
   }
 
@@ -64,7 +64,7 @@ public final class CausalSelfAttention extends AbstractBlock {
     NDArray values;
     /** Tokens of the sequence so far, processed by this layer or not (mixture-of-depths skips some). */
     long seen;
-    /** {@code [B, T]} 0 for real keys, −1e9 for padding (left-padded prompts of a batch); null: none. */
+    /** {@code [B, T]} in the scores' type: 0 for real keys, −1e9 for padding (left-padded prompts of a batch); null: none. */
     NDArray padding;
 
     public long length() {
@@ -91,10 +91,11 @@ public final class CausalSelfAttention extends AbstractBlock {
     cache.keys = past == 0 ? k : cache.keys.concat(k, 2);
     cache.values = past == 0 ? v : cache.values.concat(v, 2);
     if (valid != null || cache.padding != null) {
-      NDArray fresh = valid == null ? x.getManager().zeros(new Shape(b, t), x.getDataType())
-          : valid.logicalNot().toType(x.getDataType(), false).mul(-1e9f);
+      DataType type = wide(x.getDataType());
+      NDArray fresh = valid == null ? x.getManager().zeros(new Shape(b, t), type).toDevice(x.getDevice(), false)
+          : valid.logicalNot().toType(type, false).mul(-1e9f);
       cache.padding = cache.padding == null
-          ? (past == 0 ? fresh : x.getManager().zeros(new Shape(b, past), x.getDataType()).concat(fresh, 1))
+          ? (past == 0 ? fresh : x.getManager().zeros(new Shape(b, past), type).toDevice(x.getDevice(), false).concat(fresh, 1))
           : cache.padding.concat(fresh, 1);
     }
     return attend(store, q, cache.keys, cache.values, past, cache.padding, false);
@@ -112,13 +113,21 @@ public final class CausalSelfAttention extends AbstractBlock {
     long t = q.getShape().get(2);
     long tk = keys.getShape().get(2);
     NDArray scores = Tensors.times(q.matMul(keys.transpose(0, 1, 3, 2)), 1 / Math.sqrt(headDim));
+    // masks and softmax in fp32 whatever the compute precision: −1e9 is −inf in fp16, and 0·inf is NaN
+    NDArray narrow = scores;
+    scores = Tensors.widen(scores);
     scores = scores.add(futureMask(q.getManager(), t, tk, offset, scores));
     if (blocked != null) {
       scores = scores.add(blocked.reshape(b, 1, 1, tk));
     }
-    NDArray mixed = scores.softmax(-1).matMul(values); // [B, H, t, hd]
+    NDArray mixed = Tensors.cast(scores.softmax(-1), narrow.getDataType()).matMul(values); // [B, H, t, hd]
     NDArray merged = mixed.transpose(0, 2, 1, 3).reshape(b, t, dModel);
     return out.forward(store, new NDList(merged), training).singletonOrThrow();
+  }
+
+  /** The type attention scores are masked and normalised in: fp32 for fp16 compute. */
+  private static DataType wide(DataType type) {
+    return type == DataType.FLOAT16 ? DataType.FLOAT32 : type;
   }
 
   /** Queries, keys (both normalised and rotated) and values, each {@code [B, H, T, hd]}. */

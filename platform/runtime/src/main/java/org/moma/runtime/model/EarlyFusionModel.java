@@ -10,6 +10,7 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
+import org.moma.api.nn.Tensors;
 import ai.djl.util.PairList;
 import java.util.List;
 import org.moma.api.model.ModelDims;
@@ -114,7 +115,7 @@ public final class EarlyFusionModel extends AbstractBlock {
       x = layers.get(i).applyCached(store, x, positions, modality, ids, sequences, valid, caches.get(i)).get(0);
     }
     caches.forEach(c -> c.seen += shape.get(1));
-    return head.forward(store, new NDList(finalNorm.apply(store, x)), false).head();
+    return Tensors.widen(head.forward(store, new NDList(finalNorm.apply(store, x)), false).head());
   }
 
   /** {@code [B, T]}: the row of the batch each token is in, once per forward for every layer. */
@@ -140,6 +141,7 @@ public final class EarlyFusionModel extends AbstractBlock {
             .reshape(1, shape.get(1)).broadcast(shape);
     NDArray aux = manager.zeros(new Shape()).toDevice(tokens.getDevice(), false);
     NDArray flatModality = modality.reshape(-1); // one array for all layers: modality indices are cached on it
+    org.moma.experts.ModalityIndex.carry(modality, flatModality); // what the trainer knows of the batch's
     NDArray flatIds = ids.reshape(-1);
     NDArray sequences = sequenceIndices(tokens).reshape(-1);
     // not while someone else records (train-aux, evaluators comparing routers with batch top-k)
@@ -163,7 +165,8 @@ public final class EarlyFusionModel extends AbstractBlock {
       }
     }
     NDArray logits = head.forward(store, new NDList(finalNorm.apply(store, x)), training).head();
-    return new NDList(logits, aux);
+    // whatever the compute precision, scores and losses are taken in fp32
+    return new NDList(Tensors.widen(logits), Tensors.widen(aux));
   }
 
   @Override

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
+import org.moma.api.nn.Tensors;
 import ai.djl.util.PairList;
 
 /** RMSNorm over the last axis with a learned per-channel scale (initialised to 1). */
@@ -29,9 +30,11 @@ public final class RmsNorm extends AbstractBlock {
   }
 
   public NDArray apply(ParameterStore store, NDArray x) {
-    NDArray rms = x.square().mean(new int[] {-1}, true).add(EPS).sqrt();
-    NDArray gamma = store.getValue(scale, x.getDevice(), false);
-    return x.div(rms).mul(gamma);
+    // in fp32 whatever the compute precision: in fp16 the mean of squares overflows past |x| = 256
+    NDArray wide = Tensors.widen(x);
+    NDArray rms = wide.square().mean(new int[] {-1}, true).add(EPS).sqrt();
+    NDArray gamma = Tensors.widen(store.getValue(scale, x.getDevice(), false));
+    return Tensors.cast(wide.div(rms).mul(gamma), x.getDataType());
   }
 
   @Override

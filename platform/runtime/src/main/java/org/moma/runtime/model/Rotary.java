@@ -15,14 +15,19 @@ final class Rotary {
 
   private Rotary() {}
 
-  /** cos and sin tables {@code [B, 1, T, hd/2]} of {@code type} for positions {@code [B, T]}. */
+  /**
+   * cos and sin tables {@code [B, 1, T, hd/2]} of {@code type} for positions {@code [B, T]}; the
+   * angles of fp16 tables are computed in fp32 (fp16 holds positions above 2,048 only to the nearest
+   * even number).
+   */
   static NDList tables(NDArray positions, int headDim, DataType type) {
     int half = headDim / 2;
-    NDArray exponent = positions.getManager().arange(0, half, 1, type).div(half);
+    DataType wide = type == DataType.FLOAT16 ? DataType.FLOAT32 : type;
+    NDArray exponent = positions.getManager().arange(0, half, 1, wide).div(half);
     NDArray invFreq = exponent.mul(-Math.log(BASE)).exp().toDevice(positions.getDevice(), false);
-    NDArray angles = positions.toType(type, false).expandDims(-1).mul(invFreq);
+    NDArray angles = positions.toType(wide, false).expandDims(-1).mul(invFreq);
     angles = angles.expandDims(1);
-    return new NDList(angles.cos(), angles.sin());
+    return new NDList(angles.cos().toType(type, false), angles.sin().toType(type, false));
   }
 
   static NDArray apply(NDArray x, NDList tables) {

@@ -1,6 +1,11 @@
 package org.moma.runtime.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import org.moma.api.nn.HostReads;
+import org.moma.api.nn.Tensors;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
@@ -52,50 +57,79 @@ public final class AdamW {
   }
 
   /**
-   * Applies one update from the accumulated gradients (divided by {@code gradScale}), then clears
-   * them; the global-norm clipping and the division by {@code gradScale} enter as one gradient
-   * rescale factor. On the CPU the update is one fused pass over each tensor's own memory (read
-   * weight, gradient and both moments; write them back, the gradient as zeros): AdamW is bound by
-   * memory traffic, and libtorch's kernel, made of separate ops with temporaries, moves about four
-   * times as many bytes. On a GPU it is libtorch's in-place AdamW ({@code NDArrayEx.adamUpdate}).
+   * Applies one update from the accumulated gradients (divided by {@code gradScale}) and clears
+   * them, reading the gradient norm once first: nothing is updated when it is not finite.
    *
-   * @return the global gradient norm before clipping; when it is not finite nothing is updated
+   * @return the global gradient norm before clipping
    */
   public double step(double learningRate, double gradScale) {
+    try (NDManager scope = parameters.get(0).getArray().getManager().newSubManager()) {
+      NDArray norms = norms(scope, gradScale);
+      double[] read = HostReads.read(norms);
+      if (!Double.isFinite(read[0]) || !Double.isFinite(read[1])) {
+        skip();
+        return Double.isFinite(read[0]) ? read[1] : read[0]; // no update from a broken gradient
+      }
+      update(learningRate, gradScale, norms);
+      return read[0];
+    }
+  }
+
+  /**
+   * The global norms of the accumulated gradients divided by {@code gradScale}, before clipping,
+   * left on the device as float64 {@code [2]}: the model's parameters', then those clipped apart.
+   * One norm per tensor, summed in float64 as the host would: nothing is read.
+   */
+  public NDArray norms(NDManager scope, double gradScale) {
+    NDList[] groups = {new NDList(), new NDList()};
+    for (int i = 0; i < parameters.size(); i++) {
+      NDArray g = scoped(parameters.get(i).getArray().getGradient(), scope);
+      groups[apart[i] ? 1 : 0].add(scoped(g.norm(), scope)); // one pass over the gradient, no temporary
+    }
+    NDList norms = new NDList();
+    for (NDList group : groups) {
+      norms.add(group.isEmpty()
+          ? scope.zeros(new Shape(), DataType.FLOAT64).toDevice(device(), false)
+          : NDArrays.stack(group).toType(DataType.FLOAT64, false).square().sum().sqrt());
+    }
+    return NDArrays.stack(norms).div(gradScale);
+  }
+
+  /**
+   * Applies one update from the accumulated gradients and clears them. The clipping factor is
+   * computed on the device from {@code norms} (see {@link #norms}), so a GPU is never waited for:
+   * on the CPU the fused pass reads it from the tensor's own memory, on a GPU the gradients are
+   * scaled by it in place. On the CPU the update is one fused pass over each tensor's own memory
+   * (read weight, gradient and both moments; write them back, the gradient as zeros): AdamW is bound
+   * by memory traffic, and libtorch's kernel, made of separate ops with temporaries, moves about
+   * four times as many bytes. On a GPU it is libtorch's in-place AdamW ({@code NDArrayEx.adamUpdate}).
+   */
+  public void update(double learningRate, double gradScale, NDArray norms) {
     steps++;
     // every temporary is attached to this scope: ops on parameter arrays would otherwise attach
     // their results to the parameters' long-lived manager and leak one array per step
     try (NDManager scope = parameters.get(0).getArray().getManager().newSubManager()) {
-      List<NDArray> grads = new ArrayList<>(parameters.size());
-      double[] squared = new double[2]; // the model's parameters, those clipped apart
-      for (int i = 0; i < parameters.size(); i++) {
-        NDArray g = scoped(parameters.get(i).getArray().getGradient(), scope);
-        grads.add(g);
-        double n = scoped(g.norm(), scope).getFloat(); // one pass over the gradient, no temporary
-        squared[apart[i] ? 1 : 0] += n * n;
-      }
-      double norm = Math.sqrt(squared[0]) / gradScale;
-      double normApart = Math.sqrt(squared[1]) / gradScale;
-      if (!Double.isFinite(norm) || !Double.isFinite(normApart)) {
-        grads.forEach(g -> g.muli(0));
-        return Double.isFinite(norm) ? normApart : norm; // no update from a broken gradient
-      }
-      float[] rescales = {rescale(norm, gradScale), rescale(normApart, gradScale)};
+      // global-norm clipping and the division by gradScale as one factor per group: min(1, clip/norm) / gradScale
+      NDArray clipped = clip > 0 ? scoped(norms.onesLike(), scope).mul(clip).div(norms.maximum(clip)) : norms.onesLike();
+      NDArray rescales = scoped(scoped(clipped, scope).div(gradScale).toType(DataType.FLOAT32, false), scope);
+      FloatBuffer onHost = HostMemory.view(rescales);
       // bias corrections folded into the step size: lr·√(1−β2ᵗ)/(1−β1ᵗ)
       float stepSize = (float) (learningRate * Math.sqrt(1 - Math.pow(beta2, steps)) / (1 - Math.pow(beta1, steps)));
       List<Runnable> fused = new ArrayList<>();
       for (int i = 0; i < parameters.size(); i++) {
         NDArray weight = parameters.get(i).getArray();
-        float rescale = rescales[apart[i] ? 1 : 0];
+        NDArray grad = scoped(weight.getGradient(), scope);
         // decoupled weight decay on matrices only, not on norm scales
         float decay = weightDecay > 0 && weight.getShape().dimension() >= 2 ? (float) weightDecay : 0f;
-        FloatBuffer[] views = views(weight, grads.get(i), first.get(i), second.get(i));
+        FloatBuffer[] views = onHost == null ? null : views(weight, grad, first.get(i), second.get(i));
         if (views == null) {
-          weight.getNDArrayInternal().adamUpdate(new NDList(weight, grads.get(i), first.get(i), second.get(i)), new NDList(weight),
-              (float) learningRate, stepSize, decay, rescale, -1f, (float) beta1, (float) beta2, EPS, false, true);
-          grads.get(i).muli(0);
+          grad.muli(scoped(rescales.get(apart[i] ? 1 : 0), scope));
+          weight.getNDArrayInternal().adamUpdate(new NDList(weight, grad, first.get(i), second.get(i)), new NDList(weight),
+              (float) learningRate, stepSize, decay, 1f, -1f, (float) beta1, (float) beta2, EPS, false, true);
+          grad.muli(0);
           continue;
         }
+        float rescale = onHost.get(apart[i] ? 1 : 0);
         float decayFactor = (float) (1 - learningRate * decay);
         int n = views[0].capacity();
         for (int from = 0; from < n; from += CHUNK) {
@@ -105,14 +139,18 @@ public final class AdamW {
         }
       }
       pool().submit(() -> fused.parallelStream().forEach(Runnable::run)).join();
-      return norm;
     }
   }
 
-  /** The gradient rescale factor: global-norm clipping and the division by {@code gradScale} as one. */
-  private float rescale(double norm, double gradScale) {
-    double clipScale = clip > 0 && norm > clip ? clip / norm : 1.0;
-    return (float) (clipScale / gradScale);
+  /** A step not taken (an fp16 overflow): the gradients are cleared, nothing is updated, the step count stays. */
+  public void skip() {
+    for (Parameter p : parameters) {
+      Tensors.clearGradient(p.getArray());
+    }
+  }
+
+  private ai.djl.Device device() {
+    return parameters.get(0).getArray().getDevice();
   }
 
   /** Elements per task of the fused update: a few hundred kB of each array, so a chunk's four arrays stay in cache. */
@@ -175,6 +213,10 @@ public final class AdamW {
   private static NDArray scoped(NDArray array, NDManager scope) {
     array.attach(scope);
     return array;
+  }
+
+  public List<Parameter> parameters() {
+    return parameters;
   }
 
   public int steps() {

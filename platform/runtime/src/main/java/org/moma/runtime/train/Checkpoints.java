@@ -52,11 +52,13 @@ public final class Checkpoints {
 
   /**
    * What a checkpoint records besides tensors; {@code metricsLine} is its step's line of
-   * {@code metrics.jsonl}, which is written after the checkpoint (absent in older checkpoints).
+   * {@code metrics.jsonl}, which is written after the checkpoint (absent in older checkpoints);
+   * {@code lossScale} is fp16's loss scale with its count of steps since the last change (absent
+   * for fp32).
    */
   public record State(
       int step, SequencePacker.State loader, double cumulativeFlops, double elapsedSeconds,
-      String vocabularyIdentity, int optimizerSteps, String metricsLine) {}
+      String vocabularyIdentity, int optimizerSteps, String metricsLine, LossScale.State lossScale) {}
 
   /** One file of a checkpoint as its manifest records it. */
   public record Entry(long bytes, String crc32c) {}

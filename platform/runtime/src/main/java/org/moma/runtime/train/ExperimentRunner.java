@@ -3,6 +3,7 @@ package org.moma.runtime.train;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -18,7 +19,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +31,9 @@ import org.moma.api.SpecException;
 import org.moma.api.dist.Collectives;
 import org.moma.api.data.DocumentSource;
 import org.moma.api.model.Modality;
+import org.moma.api.nn.HostReads;
+import org.moma.api.nn.Tensors;
+import org.moma.experts.ModalityIndex;
 import org.moma.api.model.ModelDims;
 import org.moma.api.spec.ExperimentSpec;
 import org.moma.api.spec.TrainingSpec;
@@ -35,6 +41,7 @@ import org.moma.runtime.data.Batch;
 import org.moma.runtime.data.SequencePacker;
 import org.moma.runtime.model.EarlyFusionModel;
 import org.moma.runtime.model.ModelAssembler;
+import org.moma.runtime.model.PrecisionStore;
 import org.moma.runtime.registry.Plugins;
 import org.moma.runtime.registry.SpecDataset;
 import org.moma.runtime.spec.SpecReader;
@@ -158,6 +165,10 @@ public final class ExperimentRunner {
     }
   }
 
+  /** The modalities the trainer reports losses for, and their ids. */
+  private static final List<Modality> MODALITIES = List.of(Modality.TEXT, Modality.IMAGE);
+  private static final int[] MODALITY_IDS = MODALITIES.stream().mapToInt(Modality::id).toArray();
+
   /** The training loop of one run, with everything a checkpoint saves and restores. */
   private static final class Loop {
     private final ExperimentSpec spec;
@@ -173,9 +184,14 @@ public final class ExperimentRunner {
     private final Collectives world;
     private final boolean writer;
     private final DataParallel parallel;
+    private final LossScale scaler; // fp16 only
+    private final boolean counting = HostReads.counting();
+    private final int pad;
+    private final int share;
     private int step;
     private double cumulativeFlops;
     private double elapsedBefore;
+    private double lastLoss = Double.NaN;
 
     Loop(ExperimentSpec spec, EarlyFusionModel model, DocumentSource source, NDManager manager, Path dir, Device device,
         Collectives world) {
@@ -200,6 +216,9 @@ public final class ExperimentRunner {
       parallel = new DataParallel(world, parameters);
       packer = SequencePacker.forTraining(source, model.dims().seqLen(), training);
       flopsPerToken = 3 * model.forwardFlopsPerToken(); // forward + backward ≈ 3× forward
+      scaler = training.halfPrecision() ? new LossScale(training.lossScale()) : null;
+      pad = source.vocabulary().pad();
+      share = training.batchSize() / world.size();
     }
 
     RunResult run(boolean resume, Consumer<StepMetrics> progress) throws IOException {
@@ -211,104 +230,213 @@ public final class ExperimentRunner {
       }
       LearningRateSchedule schedule =
           new LearningRateSchedule(training.learningRate(), training.warmupSteps(), training.steps(), training.minLrRatio());
-      ParameterStore store = new ParameterStore(manager, false);
-      List<Modality> modalities = List.of(Modality.TEXT, Modality.IMAGE);
-      int pad = source.vocabulary().pad();
-      int share = training.batchSize() / world.size();
+      PrecisionStore store = PrecisionStore.of(manager, training);
+      // fp32 in one process: a step's losses and gradient norm stay on the device and travel with the
+      // next read that has to happen anyway (a GPU is never waited for just to log); fp16 must read
+      // the norm before its update (an overflowed step is skipped), data parallelism sums on the host
+      boolean defer = world.isSingle() && scaler == null;
       long start = System.nanoTime();
-      double loss = Double.NaN;
+      Deque<PendingStep> pending = new ArrayDeque<>();
       try (BufferedWriter metrics = !writer ? null : Files.newBufferedWriter(metricsFile,
           resume ? new StandardOpenOption[] {StandardOpenOption.CREATE, StandardOpenOption.APPEND}
               : new StandardOpenOption[] {StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE})) {
         while (step < training.steps()) {
           long stepStart = System.nanoTime();
+          long readsBefore = HostReads.count();
           // reseeded per step: stochastic layers (Gumbel noise) draw the same numbers after a resume
           Engine.getEngine("PyTorch").setRandomSeed((int) (spec.seed() * 1_000_003L + step));
-          double lr = schedule.at(step);
-          long textTokens = 0;
-          long imageTokens = 0;
+          PendingStep now = new PendingStep(step + 1, schedule.at(step), training.accumulation(), manager.newSubManager());
+          pending.add(now);
           double[] phase = new double[6]; // data, forward, backward, allreduce, optimizer, checkpoint
           long t = System.nanoTime();
-          // per micro-batch: this rank's loss sum, then per modality sum and count; summed over the ranks below
-          int width = 1 + 2 * modalities.size();
-          double[] sums = new double[training.accumulation() * width];
-          long[] globalTargets = new long[training.accumulation()];
+          NDList sums = new NDList(); // per micro-batch [1 + M] on the device: loss sum, then per modality
           for (int micro = 0; micro < training.accumulation(); micro++) {
             Batch global = packer.next(training.batchSize());
-            textTokens += global.targetCount(Modality.TEXT.id());
-            imageTokens += global.targetCount(Modality.IMAGE.id());
-            globalTargets[micro] = global.validTargets(pad);
+            now.textTokens += global.targetCount(Modality.TEXT.id());
+            now.imageTokens += global.targetCount(Modality.IMAGE.id());
+            now.targets[micro] = global.validTargets(pad);
+            for (int m = 0; m < MODALITIES.size(); m++) {
+              now.modalityTargets[micro][m] = global.validTargets(MODALITIES.get(m).id(), pad);
+            }
             Batch batch = world.isSingle() ? global : global.rows(world.rank() * share, (world.rank() + 1) * share);
             try (NDManager scope = manager.newSubManager();
                 GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
+              store.beginStep(scope);
               NDArray[] rows = batch.toArrays(scope);
+              NDArray modality = Batch.inputs(rows[1]);
+              ModalityIndex.know(modality, MODALITY_IDS, positions(batch)); // from the host's batch: no read
               t = lap(phase, 0, t);
-              NDList out = model.forward(store, new NDList(Batch.inputs(rows[0]), Batch.inputs(rows[1])), true);
+              NDList out = model.forward(store, new NDList(Batch.inputs(rows[0]), modality), true);
               LanguageModelLoss.Result result = LanguageModelLoss.compute(out.get(0), Batch.targets(rows[0]),
-                  Batch.targets(rows[1]), pad, spec.model().zLoss(), modalities, globalTargets[micro]);
+                  Batch.targets(rows[1]), pad, spec.model().zLoss(), MODALITIES, now.targets[micro]);
               // auxiliary losses are per rank: their mean over the ranks is what the summed gradients carry
-              NDArray auxiliary = world.isSingle() ? out.get(1) : org.moma.api.nn.Tensors.times(out.get(1), 1.0 / world.size());
+              NDArray auxiliary = world.isSingle() ? out.get(1) : Tensors.times(out.get(1), 1.0 / world.size());
+              NDArray objective = result.objective().add(auxiliary);
+              if (scaler != null) {
+                objective = Tensors.times(objective, scaler.scale()); // fp16: small gradients survive the backward
+              }
               t = lap(phase, 1, t);
-              collector.backward(result.objective().add(auxiliary));
+              collector.backward(objective);
               t = lap(phase, 2, t);
-              sums[micro * width] = result.lossSum();
-              for (int m = 0; m < modalities.size(); m++) {
-                sums[micro * width + 1 + 2 * m] = result.modalitySums()[m];
-                sums[micro * width + 2 + 2 * m] = result.modalityCounts()[m];
+              NDArray kept = result.sums().stopGradient();
+              kept.attach(now.kept);
+              sums.add(kept);
+            }
+          }
+          parallel.sumGradients();
+          t = lap(phase, 3, t);
+          double gradScale = training.accumulation() * (scaler == null ? 1 : scaler.scale());
+          now.lossScale = scaler == null ? null : scaler.scale();
+          NDArray norms = optimizer.norms(now.kept, gradScale);
+          NDArray values = NDArrays.concat(new NDList(NDArrays.concat(sums).toType(DataType.FLOAT64, false), norms));
+          values.attach(now.kept);
+          if (defer) {
+            optimizer.update(now.learningRate, gradScale, norms);
+            HostReads.defer(values, read -> now.values = read);
+          } else {
+            now.values = HostReads.read(values);
+            if (!world.isSingle()) {
+              // the loss sums are this rank's: sum them over the ranks; the norms are of the summed gradients already
+              double[] lossSums = java.util.Arrays.copyOf(now.values, sums.size() * (1 + MODALITIES.size()));
+              world.allreduceSum(lossSums);
+              System.arraycopy(lossSums, 0, now.values, 0, lossSums.length);
+            }
+            double gradNorm = now.values[now.values.length - 2];
+            if (scaler != null && !Double.isFinite(gradNorm)) {
+              optimizer.skip(); // fp16 overflow: no update, the scale backs off, the step keeps its number and batch
+              scaler.overflowed();
+              now.skipped = true;
+            } else {
+              requireFinite(gradNorm, now.step);
+              optimizer.update(now.learningRate, gradScale, norms);
+              if (scaler != null) {
+                scaler.applied();
               }
             }
           }
-          world.allreduceSum(sums);
-          parallel.sumGradients();
-          t = lap(phase, 3, t);
-          double stepLoss = 0;
-          double[] modalityLoss = new double[modalities.size()];
-          for (int micro = 0; micro < training.accumulation(); micro++) {
-            stepLoss += sums[micro * width] / Math.max(1, globalTargets[micro]) / training.accumulation();
-            for (int m = 0; m < modalities.size(); m++) {
-              double n = sums[micro * width + 2 + 2 * m];
-              modalityLoss[m] += (n == 0 ? Double.NaN : sums[micro * width + 1 + 2 * m] / n) / training.accumulation();
-            }
-          }
-          double gradNorm = optimizer.step(lr, training.accumulation());
           lap(phase, 4, t);
-          if (!Double.isFinite(gradNorm)) {
-            throw new IllegalStateException("non-finite gradient norm at step " + (step + 1)
-                + "; parameters were not updated, the last checkpoint is intact");
-          }
           step++;
           long tokens = (long) training.batchSize() * training.accumulation() * model.dims().seqLen();
           cumulativeFlops += flopsPerToken * tokens;
-          double seconds = (System.nanoTime() - stepStart) / 1e9;
-          loss = stepLoss;
-          if (!Double.isFinite(stepLoss)) {
-            throw new IllegalStateException("loss is " + stepLoss + " at step " + step + " (lower training.learningRate?)");
-          }
-          StepMetrics m =
-              new StepMetrics(step, training.steps(), stepLoss, modalityLoss[0], modalityLoss[1], lr, gradNorm,
-                  textTokens, imageTokens, tokens / seconds, cumulativeFlops,
-                  elapsedBefore + (System.nanoTime() - start) / 1e9,
-                  new StepMetrics.Phases(phase[0], phase[1], phase[2], phase[3], phase[4], 0));
-          if (writer) {
-            if ((training.checkpointEvery() > 0 && step % training.checkpointEvery() == 0) || step == training.steps()) {
-              // the checkpoint carries its step's line, so a kill before the line is written loses nothing
-              long c = System.nanoTime();
-              checkpoint(elapsedBefore + (System.nanoTime() - start) / 1e9, JSON.writeValueAsString(m));
-              m = m.withSeconds(m.seconds().withCheckpoint((System.nanoTime() - c) / 1e9));
+          now.cumulativeFlops = cumulativeFlops;
+          now.tokensPerSecond = tokens / ((System.nanoTime() - stepStart) / 1e9);
+          now.elapsedSeconds = elapsedBefore + (System.nanoTime() - start) / 1e9;
+          now.phases = new StepMetrics.Phases(phase[0], phase[1], phase[2], phase[3], phase[4], 0);
+          now.checkpoint = writer
+              && ((training.checkpointEvery() > 0 && step % training.checkpointEvery() == 0) || step == training.steps());
+          if (now.checkpoint) {
+            HostReads.flush(); // a checkpoint's step is not counted: it reads everything
+          } else {
+            if (pending.size() > 1 && pending.peekFirst().values == null) {
+              HostReads.flush(); // the previous step found no read to travel with: both go in this one
             }
-            metrics.write(JSON.writeValueAsString(m));
-            metrics.newLine();
-            metrics.flush();
+            now.hostReads = counting ? HostReads.count() - readsBefore : null;
           }
-          progress.accept(m);
+          while (!pending.isEmpty() && pending.peekFirst().values != null) {
+            emit(pending.removeFirst(), metrics, progress);
+          }
         }
+        HostReads.flush();
+        while (!pending.isEmpty()) {
+          emit(pending.removeFirst(), metrics, progress);
+        }
+      } finally {
+        HostReads.discard();
+        pending.forEach(p -> p.kept.close());
       }
-      return summarize(loss, elapsedBefore + (System.nanoTime() - start) / 1e9);
+      return summarize(lastLoss, elapsedBefore + (System.nanoTime() - start) / 1e9);
+    }
+
+    /** What a step knows at once; its losses and gradient norm ({@code values}) arrive when read. */
+    private static final class PendingStep {
+      final int step;
+      final double learningRate;
+      final NDManager kept; // the step's device values until they are read
+      final long[] targets;
+      final long[][] modalityTargets;
+      long textTokens;
+      long imageTokens;
+      double cumulativeFlops;
+      double tokensPerSecond;
+      double elapsedSeconds;
+      StepMetrics.Phases phases;
+      boolean checkpoint;
+      Long hostReads;
+      Double lossScale;
+      boolean skipped;
+      double[] values;
+
+      PendingStep(int step, double learningRate, int micros, NDManager kept) {
+        this.step = step;
+        this.learningRate = learningRate;
+        this.targets = new long[micros];
+        this.modalityTargets = new long[micros][MODALITIES.size()];
+        this.kept = kept;
+      }
+    }
+
+    /** Writes a step's line (after its checkpoint, when it has one) and reports it. */
+    private void emit(PendingStep p, BufferedWriter metrics, Consumer<StepMetrics> progress) throws IOException {
+      try {
+        int width = 1 + MODALITIES.size();
+        int micros = training.accumulation();
+        double loss = 0;
+        double[] modalityLoss = new double[MODALITIES.size()];
+        for (int micro = 0; micro < micros; micro++) {
+          loss += p.values[micro * width] / Math.max(1, p.targets[micro]) / micros;
+          for (int m = 0; m < MODALITIES.size(); m++) {
+            long n = p.modalityTargets[micro][m];
+            modalityLoss[m] += (n == 0 ? Double.NaN : p.values[micro * width + 1 + m] / n) / micros;
+          }
+        }
+        double gradNorm = p.values[micros * width];
+        if (!p.skipped) {
+          requireFinite(gradNorm, p.step);
+        }
+        if (!Double.isFinite(loss)) {
+          throw new IllegalStateException("loss is " + loss + " at step " + p.step + " (lower training.learningRate?)"
+              + "; the run stopped, its last checkpoint is intact");
+        }
+        lastLoss = loss;
+        StepMetrics m = new StepMetrics(p.step, training.steps(), loss, modalityLoss[0], modalityLoss[1], p.learningRate,
+            gradNorm, p.textTokens, p.imageTokens, p.tokensPerSecond, p.cumulativeFlops, p.elapsedSeconds, p.phases,
+            p.hostReads, p.lossScale == null ? null : p.skipped, p.lossScale);
+        if (writer) {
+          if (p.checkpoint) {
+            // the checkpoint carries its step's line, so a kill before the line is written loses nothing
+            long c = System.nanoTime();
+            checkpoint(p.elapsedSeconds, JSON.writeValueAsString(m));
+            m = m.withSeconds(m.seconds().withCheckpoint((System.nanoTime() - c) / 1e9));
+          }
+          metrics.write(JSON.writeValueAsString(m));
+          metrics.newLine();
+          metrics.flush();
+        }
+        progress.accept(m);
+      } finally {
+        p.kept.close();
+      }
+    }
+
+    private static void requireFinite(double gradNorm, int step) {
+      if (!Double.isFinite(gradNorm)) {
+        throw new IllegalStateException("non-finite gradient norm at step " + step + "; the run stopped, its last checkpoint is intact");
+      }
+    }
+
+    /** Each modality's positions in the batch's flattened inputs, known on the host. */
+    private static long[][] positions(Batch batch) {
+      long[][] positions = new long[MODALITY_IDS.length][];
+      for (int m = 0; m < MODALITY_IDS.length; m++) {
+        positions[m] = batch.inputPositions(MODALITY_IDS[m]);
+      }
+      return positions;
     }
 
     private void checkpoint(double elapsed, String metricsLine) throws IOException {
       Checkpoints.save(dir, new Checkpoints.State(step, packer.state(), cumulativeFlops, elapsed,
-          source.vocabulary().identity(), optimizer.steps(), metricsLine), model, optimizer);
+          source.vocabulary().identity(), optimizer.steps(), metricsLine, scaler == null ? null : scaler.state()),
+          model, optimizer);
     }
 
     /** Adds the time since {@code since} to phase {@code i}; returns now. */
@@ -335,6 +463,9 @@ public final class ExperimentRunner {
             + " but the dataset now gives " + source.vocabulary().identity());
       }
       Checkpoints.restore(checkpoint, state, model, optimizer, manager);
+      if (scaler != null && state.lossScale() != null) {
+        scaler.restore(state.lossScale());
+      }
       packer.restore(state.loader());
       step = state.step();
       cumulativeFlops = state.cumulativeFlops();

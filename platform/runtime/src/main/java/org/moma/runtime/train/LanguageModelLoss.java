@@ -1,6 +1,8 @@
 package org.moma.runtime.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import java.util.List;
 import org.moma.api.nn.Tensors;
@@ -40,21 +42,18 @@ public final class LanguageModelLoss {
       objective = objective.add(Tensors.times(logZ.square().mul(valid).sum(), zLoss * inverse));
     }
     NDArray modality = targetModality.reshape(-1);
-    double[] modalitySums = new double[modalities.size()];
-    double[] modalityCounts = new double[modalities.size()];
-    for (int i = 0; i < modalities.size(); i++) {
-      NDArray mask = modality.eq(modalities.get(i).id()).toType(DataType.FLOAT32, false).mul(valid);
-      modalityCounts[i] = mask.sum().getFloat();
-      modalitySums[i] = tokenLoss.mul(mask).sum().getFloat();
+    NDList sums = new NDList(lossSum);
+    for (Modality m : modalities) {
+      sums.add(tokenLoss.mul(modality.eq(m.id()).toType(DataType.FLOAT32, false).mul(valid)).sum());
     }
-    return new Result(objective, lossSum.getFloat(), modalitySums, modalityCounts);
+    // left on the device: the step reads them with everything else it needs in one copy
+    return new Result(objective, NDArrays.stack(sums));
   }
 
   /**
    * @param objective the differentiable scalar to minimise
-   * @param lossSum cross-entropy summed over this batch's non-padding targets
-   * @param modalitySums the same per modality
-   * @param modalityCounts non-padding targets per modality in this batch
+   * @param sums {@code [1 + M]} on the device: the cross-entropy summed over this batch's non-padding
+   *     targets, then the same per modality (in the order of the modalities asked for)
    */
-  public record Result(NDArray objective, double lossSum, double[] modalitySums, double[] modalityCounts) {}
+  public record Result(NDArray objective, NDArray sums) {}
 }

@@ -1,6 +1,14 @@
 package org.moma.runtime.train;
 
-/** What one optimizer step reports; one JSON line of {@code metrics.jsonl}. */
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+/**
+ * What one optimizer step reports; one JSON line of {@code metrics.jsonl}. The last three are
+ * present only where they apply: {@code hostReads} with {@code MOMA_COUNT_HOST_READS=1} (the step's
+ * copies of tensor values into Java and ops with data-dependent shapes; not on checkpoint steps),
+ * {@code skipped} and {@code lossScale} with fp16 (a step whose gradients overflowed is not applied).
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public record StepMetrics(
     int step,
     int steps,
@@ -14,7 +22,10 @@ public record StepMetrics(
     double tokensPerSecond,
     double cumulativeFlops,
     double elapsedSeconds,
-    Phases seconds) {
+    Phases seconds,
+    Long hostReads,
+    Boolean skipped,
+    Double lossScale) {
 
   /**
    * Where the step's wall time went, in seconds: packing and copying the batch, the forward pass
@@ -33,6 +44,12 @@ public record StepMetrics(
 
   public StepMetrics withSeconds(Phases phases) {
     return new StepMetrics(step, steps, loss, lossText, lossImage, learningRate, gradNorm, textTokens, imageTokens,
-        tokensPerSecond, cumulativeFlops, elapsedSeconds, phases);
+        tokensPerSecond, cumulativeFlops, elapsedSeconds, phases, hostReads, skipped, lossScale);
+  }
+
+  /** The line without a host-read count (a step that wrote a checkpoint: its reads are the checkpoint's). */
+  public StepMetrics withoutHostReads() {
+    return new StepMetrics(step, steps, loss, lossText, lossImage, learningRate, gradNorm, textTokens, imageTokens,
+        tokensPerSecond, cumulativeFlops, elapsedSeconds, seconds, null, skipped, lossScale);
   }
 }

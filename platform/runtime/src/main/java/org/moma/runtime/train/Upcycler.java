@@ -75,7 +75,7 @@ public final class Upcycler {
         Files.writeString(newRun.resolve("upcycled-from.txt"), seedRun.toAbsolutePath() + "\n");
         // FLOPs carry over (one compute axis for both stages); wall time does not, so tokens/s is this run's own
         Checkpoints.save(newRun, new Checkpoints.State(0, seedState.loader(), seedState.cumulativeFlops(),
-            0, seedState.vocabularyIdentity(), 0, null), model, fresh);
+            0, seedState.vocabularyIdentity(), 0, null, null), model, fresh);
       }
       return newRun;
     }

@@ -1,0 +1,52 @@
+package org.moma.runtime.train;
+
+/**
+ * Dynamic loss scaling for fp16 training, as PyTorch's {@code GradScaler} does it: the objective is
+ * multiplied by the scale before the backward pass so that small gradients survive in half
+ * precision, and the update divides it out. A step whose gradients overflow is skipped and the scale
+ * halves; after {@link #GROWTH_INTERVAL} steps in a row without an overflow it doubles.
+ */
+final class LossScale {
+  static final double DEFAULT = 65536;
+  static final int GROWTH_INTERVAL = 2000;
+  private double scale;
+  private int goodSteps;
+
+  /** What a checkpoint keeps of it, so a resumed run scales exactly as the uninterrupted one. */
+  record State(double scale, int goodSteps) {}
+
+  LossScale(double initial) {
+    this(new State(initial, 0));
+  }
+
+  LossScale(State state) {
+    restore(state);
+  }
+
+  void restore(State state) {
+    this.scale = state.scale();
+    this.goodSteps = state.goodSteps();
+  }
+
+  double scale() {
+    return scale;
+  }
+
+  State state() {
+    return new State(scale, goodSteps);
+  }
+
+  /** The step's gradients overflowed: it is skipped and the scale backs off. */
+  void overflowed() {
+    scale /= 2;
+    goodSteps = 0;
+  }
+
+  /** The step was applied. */
+  void applied() {
+    if (++goodSteps == GROWTH_INTERVAL) {
+      scale *= 2;
+      goodSteps = 0;
+    }
+  }
+}
