@@ -18,6 +18,12 @@ final class MomaProcess {
   private MomaProcess() {}
 
   static Result run(Path home, Path workDir, String... args) throws IOException, InterruptedException {
+    return run(home, workDir, java.util.Map.of(), args);
+  }
+
+  /** As {@link #run(Path, Path, String...)}, with extra environment variables. */
+  static Result run(Path home, Path workDir, java.util.Map<String, String> env, String... args)
+      throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
     command.add(home.resolve("bin/moma").toString());
     command.addAll(List.of(args));
@@ -25,6 +31,7 @@ final class MomaProcess {
     String djlCache = System.getProperty("DJL_CACHE_DIR");
     builder.environment().put("MOMA_JAVA_OPTS", "-Dmoma.log.dir=" + workDir.resolve("logs")
         + (djlCache != null ? " -DDJL_CACHE_DIR=" + djlCache : ""));
+    builder.environment().putAll(env);
     builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     Path out = workDir.resolve("stdout.txt");
     Path err = workDir.resolve("stderr.txt");
