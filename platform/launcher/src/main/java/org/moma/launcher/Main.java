@@ -44,12 +44,20 @@ public final class Main {
       LOG.error(MarkerFactory.getMarker("REPORTED"), "launch failed", e);
       System.err.println("error: " + e.getMessage());
       code = 1;
+    } catch (ExternalLibtorch.Refused e) {
+      System.err.println("error: " + e.getMessage()); // a setting the user gave: bad input, nothing started
+      code = 2;
     }
     System.exit(code);
   }
 
-  static int run(String[] args) throws LaunchException {
+  static int run(String[] args) throws LaunchException, ExternalLibtorch.Refused {
     Path home = Path.of(System.getProperty("moma.home", ".")).toAbsolutePath().normalize();
+    // before the framework: DJL given a folder without libtorch would silently take the bundled one
+    ExternalLibtorch libtorch = ExternalLibtorch.fromEnvironment(System.getenv(), home);
+    if (libtorch != null) {
+      libtorch.apply();
+    }
     int ranksHere = ranksOnThisMachine(System.getenv());
     System.setProperty(LOCAL_RANKS, String.valueOf(ranksHere)); // what the collectives bundle reports as localSize
     if (System.getProperty("ai.djl.pytorch.num_threads") == null) {

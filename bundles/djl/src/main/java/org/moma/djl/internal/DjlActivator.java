@@ -24,8 +24,11 @@ public final class DjlActivator implements BundleActivator {
 
   @Override
   public void start(BundleContext context) {
-    // Nothing in this platform may reach the network: no telemetry, no native or model downloads.
-    System.setProperty("ai.djl.offline", "true");
+    // Nothing in this platform may reach the network: no telemetry, no native or model downloads,
+    // unless the user lifted it for natives (MOMA_ALLOW_DOWNLOAD=1: bin/moma passes -Dai.djl.offline=false)
+    if (!"false".equals(System.getProperty("ai.djl.offline"))) {
+      System.setProperty("ai.djl.offline", "true");
+    }
     System.setProperty("OPT_OUT_TRACKING", "true");
     System.setProperty("ai.djl.default_engine", "PyTorch");
     // Intra-op threads: bin/moma's launcher sets the cores of this process's share of the machine

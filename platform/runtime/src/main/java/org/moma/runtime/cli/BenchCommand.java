@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.moma.runtime.registry.SpecDataset;
 import org.moma.api.DeviceSpec;
@@ -48,8 +50,11 @@ final class BenchCommand implements Callable<Integer> {
     return SpecReader.read(file != null ? file : MomaCommand.home().resolve("examples/default.json"));
   }
 
-  /** Steady-state training speed of a spec, its FLOPs per token, and the median seconds of each step phase. */
-  record Measured(double tokensPerSecond, double flopsPerToken, StepMetrics.Phases phases) {}
+  /**
+   * Steady-state training speed of a spec, its FLOPs per token, the median seconds of each step
+   * phase, and the median host reads per step (NaN unless {@code MOMA_COUNT_HOST_READS=1}).
+   */
+  record Measured(double tokensPerSecond, double flopsPerToken, StepMetrics.Phases phases, double hostReads) {}
 
   /** Trains {@code steps} steps of the spec's model in a temporary folder; the first two steps (warm-up) are not counted. */
   static Measured train(MomaCommand parent, ExperimentSpec spec, int steps) throws IOException {
@@ -69,8 +74,9 @@ final class BenchCommand implements Callable<Integer> {
   /** The median tokens/s and phase times of a run's steps after its first {@code warmUp}. */
   static Measured steady(List<StepMetrics> metrics, int warmUp, double flopsPerToken) {
     List<StepMetrics> steady = metrics.subList(Math.min(warmUp, metrics.size() - 1), metrics.size());
+    double[] reads = steady.stream().filter(m -> m.hostReads() != null).mapToDouble(m -> m.hostReads()).toArray();
     return new Measured(median(steady.stream().mapToDouble(StepMetrics::tokensPerSecond).toArray()), flopsPerToken,
-        medianPhases(steady.stream().map(StepMetrics::seconds).toList()));
+        medianPhases(steady.stream().map(StepMetrics::seconds).toList()), median(reads));
   }
 
   /** The header of {@link #millis}. */
@@ -191,31 +197,45 @@ final class BenchCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "  round %d/%d done%n", r + 1, rounds);
         out.flush();
       }
-      double peak = 0;
-      String peakShape = "";
+      // MFU of each spec against the fastest product of the models' shapes at that spec's compute precision
+      Map<DataType, double[]> peaks = new java.util.LinkedHashMap<>();
+      Map<DataType, String> peakShapes = new java.util.HashMap<>();
       for (ExperimentSpec e : experiments) {
+        DataType type = compute(e);
         for (long[] shape : modelShapes(e)) {
-          double f = matmulFlops(shape[0], shape[1], shape[2], 10);
-          if (f > peak) {
-            peak = f;
-            peakShape = shape[0] + "x" + shape[1] + " · " + shape[1] + "x" + shape[2];
+          double f = matmulFlops(shape[0], shape[1], shape[2], 10, type);
+          if (f > peaks.computeIfAbsent(type, t -> new double[1])[0]) {
+            peaks.get(type)[0] = f;
+            peakShapes.put(type, shape[0] + "x" + shape[1] + " · " + shape[1] + "x" + shape[2]);
           }
         }
       }
-      out.printf(Locale.ROOT, "fastest matrix product shaped like the models' (%s, fp32, same threads): %.1f GFLOP/s%n", peakShape, peak / 1e9);
-      out.printf(Locale.ROOT, "%d rounds, median of steps 3..%d per run; spread = lowest..highest round%n", rounds, steps);
-      out.printf(Locale.ROOT, "  %-20s %9s %15s %6s %15s %8s %6s   %s%n", "spec", "tokens/s", "spread", "vs 1st", "ratio spread",
-          "GFLOP/s", "MFU", PHASES);
+      for (Map.Entry<DataType, double[]> peak : peaks.entrySet()) {
+        out.printf(Locale.ROOT, "fastest matrix product shaped like the models' (%s, %s, same threads): %.1f GFLOP/s%n",
+            peakShapes.get(peak.getKey()), peak.getKey() == DataType.FLOAT16 ? "fp16" : "fp32", peak.getValue()[0] / 1e9);
+      }
+      boolean reads = org.moma.api.nn.HostReads.counting();
+      out.printf(Locale.ROOT, "%d rounds, median of steps 3..%d per run; spread = lowest..highest round%s%n", rounds, steps,
+          reads ? "; reads = host reads per step" : " (MOMA_COUNT_HOST_READS=1 adds host reads per step)");
+      out.printf(Locale.ROOT, "  %-20s %9s %15s %6s %15s %8s %6s %s  %s%n", "spec", "tokens/s", "spread", "vs 1st", "ratio spread",
+          "GFLOP/s", "MFU", reads ? "reads" : "", PHASES);
       for (int i = 0; i < experiments.size(); i++) {
         double rate = median(rates[i]);
         double achieved = rate * all[i][0].flopsPerToken();
         StepMetrics.Phases p = medianPhases(java.util.Arrays.stream(all[i]).map(Measured::phases).toList());
-        out.printf(Locale.ROOT, "  %-20s %9.0f %7.0f..%-7.0f %6.2f %7.2f..%-7.2f %8.2f %5.1f%%   %s%n",
+        String hostReads = !reads ? "" : String.format(Locale.ROOT, "%5.0f",
+            median(java.util.Arrays.stream(all[i]).mapToDouble(Measured::hostReads).toArray()));
+        out.printf(Locale.ROOT, "  %-20s %9.0f %7.0f..%-7.0f %6.2f %7.2f..%-7.2f %8.2f %5.1f%% %s  %s%n",
             experiments.get(i).name(), rate, min(rates[i]), max(rates[i]), median(ratios[i]), min(ratios[i]), max(ratios[i]),
-            achieved / 1e9, 100 * achieved / peak, millis(p));
+            achieved / 1e9, 100 * achieved / peaks.get(compute(experiments.get(i)))[0], hostReads, millis(p));
       }
       out.flush();
       return 0;
+    }
+
+    /** The compute precision of a spec's training. */
+    private static DataType compute(ExperimentSpec e) {
+      return e.training().halfPrecision() ? DataType.FLOAT16 : DataType.FLOAT32;
     }
 
     /** The matrix products of a model's step: tokens × d by d × (3d, d, ffn, vocab), and tokens × ffn by ffn × d. */
@@ -265,11 +285,16 @@ final class BenchCommand implements Callable<Integer> {
 
   /** FLOP/s of an (m×k)·(k×n) float32 matrix product on the default device of the engine; the best of the repeats. */
   static double matmulFlops(long m, long k, long n, int repeats) {
+    return matmulFlops(m, k, n, repeats, DataType.FLOAT32);
+  }
+
+  /** FLOP/s of an (m×k)·(k×n) matrix product of {@code type} on the default device of the engine; the best of the repeats. */
+  static double matmulFlops(long m, long k, long n, int repeats, DataType type) {
     Engine engine = Engine.getEngine("PyTorch");
     Device device = DeviceSpec.parse("auto").resolve(engine);
     try (NDManager manager = NDManager.newBaseManager(device, engine.getEngineName())) {
-      NDArray a = manager.randomNormal(new Shape(m, k));
-      NDArray b = manager.randomNormal(new Shape(k, n));
+      NDArray a = manager.randomNormal(new Shape(m, k)).toType(type, false);
+      NDArray b = manager.randomNormal(new Shape(k, n)).toType(type, false);
       a.matMul(b).close(); // warm-up
       double best = Double.MAX_VALUE;
       for (int i = 0; i < repeats; i++) {
