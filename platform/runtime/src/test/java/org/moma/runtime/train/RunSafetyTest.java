@@ -139,11 +139,32 @@ class RunSafetyTest {
     MemoryEstimate small = MemoryEstimate.of(dims, base.training(), 100_000);
     MemoryEstimate big = MemoryEstimate.of(dims, base.training().withBatchSize(64), 100_000);
     assertEquals(16 * 100_000L, small.parameterBytes());
-    // per token: 2 layers × (16·64 + 4·128 + 4·256) + 3·1000 floats, batch 4 × 128 tokens
-    assertEquals(4L * (2 * (16 * 64 + 4 * 128 + 4 * 256) + 3 * 1000) * 4 * 128, small.activationBytes());
+    // per token: 2 layers × (4 bytes × (16·64 + 4·256) + 8 bytes × 4 heads × 128 scores) + 4 bytes × 3·1000, batch 4 × 128 tokens
+    assertEquals((2 * (4L * (16 * 64 + 4 * 256) + 8L * 4 * 128) + 4L * 3 * 1000) * 4 * 128, small.activationBytes());
     assertEquals(16 * small.activationBytes(), big.activationBytes());
     MemoryEstimate absurd = MemoryEstimate.of(dims, base.training().withBatchSize(2_000_000_000), 100_000);
     SpecException e = assertThrows(SpecException.class, () -> absurd.requireFits(Device.cpu()));
     assertTrue(e.getMessage().matches(".*need about [0-9.]+ [TP]B of memory.*"), e.getMessage());
+  }
+
+  @Test
+  void attentionScoresGrowWithTheSquareOfTheContextAndTheRefusalNamesTheLargestBatch() {
+    ExperimentSpec base = spec("e", 2, 0);
+    MemoryEstimate at1k = MemoryEstimate.of(new ModelDims(1000, 64, 16, 256, 8, 1024), base.training(), 0);
+    MemoryEstimate at2k = MemoryEstimate.of(new ModelDims(1000, 64, 16, 256, 8, 2048), base.training(), 0);
+    long scores1k = 8L * 8 * 16 * 1024 * 1024 * 4; // layers × heads × T² × batch 4, two fp32 tensors
+    assertTrue(at1k.activationBytes() > scores1k && at2k.activationBytes() > 4 * scores1k, "B·heads·T² per layer");
+    MemoryEstimate half = MemoryEstimate.of(new ModelDims(1000, 64, 16, 256, 8, 1024), base.training().withPrecision("fp16"), 1000);
+    assertEquals(20 * 1000L, half.parameterBytes(), "fp32 masters, gradients, moments, and the fp16 copy with its gradient");
+    // a 10 GB device: parameters first, then as many sequences as fit
+    MemoryEstimate estimate = MemoryEstimate.of(new ModelDims(1000, 64, 16, 256, 8, 1024), base.training().withBatchSize(512), 1_000_000);
+    long perSequence = estimate.activationBytes() / 512;
+    long available = 10_000_000_000L;
+    long largest = estimate.largestBatch(available);
+    assertTrue(estimate.parameterBytes() + largest * perSequence <= available && estimate.parameterBytes() + (largest + 1) * perSequence > available);
+    SpecException e = assertThrows(SpecException.class, () -> estimate.requireFits(Device.gpu(0), 1, available));
+    assertTrue(e.getMessage().contains("the largest batch that fits is " + largest), e.getMessage());
+    SpecException none = assertThrows(SpecException.class, () -> estimate.requireFits(Device.gpu(0), 1, 1_000_000));
+    assertTrue(none.getMessage().contains("not even one sequence fits"), none.getMessage());
   }
 }
