@@ -13,6 +13,7 @@ import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
+import org.slf4j.LoggerFactory;
 
 /** Line charts written as PNG with JFreeChart, in one style for every report. */
 final class Charts {
@@ -24,9 +25,25 @@ final class Charts {
   private Charts() {}
 
   /**
+   * Draws the chart, or says in the log why it could not: on a machine without fonts (a bare GPU
+   * node, say) Java's font stack fails to load, and a finished run must not fail for a picture.
+   *
    * @param series name → {xs, ys}; points whose y is not finite are left out
+   * @return whether the PNG was written
    */
-  static void lines(Path file, String title, String xLabel, String yLabel, Map<String, double[][]> series) throws IOException {
+  static boolean lines(Path file, String title, String xLabel, String yLabel, Map<String, double[][]> series) throws IOException {
+    try {
+      draw(file, title, xLabel, yLabel, series);
+      return true;
+    } catch (Error | RuntimeException e) {
+      // seen on a GPU node: UnsatisfiedLinkError (libfontmanager without libharfbuzz), then "Fontconfig head is null" (no fonts)
+      LoggerFactory.getLogger(Charts.class).warn("{} not drawn: {} (this machine lacks fonts: install fontconfig and a font,"
+          + " e.g. fonts-dejavu-core)", file.getFileName(), e.toString());
+      return false;
+    }
+  }
+
+  private static void draw(Path file, String title, String xLabel, String yLabel, Map<String, double[][]> series) throws IOException {
     XYSeriesCollection data = new XYSeriesCollection();
     for (Map.Entry<String, double[][]> e : series.entrySet()) {
       XYSeries s = new XYSeries(e.getKey());
