@@ -278,7 +278,7 @@ public class PlatformIT {
         "{\"name\": \"shell\", \"device\": \"cpu\", \"data\": {\"name\": \"synthetic\"},"
             + " \"model\": {\"dModel\": 16, \"layers\": 1, \"heads\": 2, \"ffnDim\": 32, \"seqLen\": 16},"
             + " \"training\": {\"steps\": 400, \"batchSize\": 2, \"warmupSteps\": 1}}");
-    Object shell = service("org.moma.runtime.cli.GogoCommands");
+    Object shell = service("org.moma.cli.GogoCommands");
     invoke(shell, "load", spec.toString());
     // assembled interactively: swap in a sparse layer routed by the dropped-in router
     invoke(shell, "set", "model.ffn", "{\"name\": \"moe\", \"options\": {\"experts\": 2, \"router\": {\"name\": \"tempered-choice\"}}}");
@@ -318,7 +318,7 @@ public class PlatformIT {
 
   /** Runs a command and returns {stdout, stderr, exit code}. */
   private String[] cliOutput(String... args) throws Exception {
-    ServiceReference<?>[] refs = context.getAllServiceReferences("org.moma.runtime.cli.CommandLineService", null);
+    ServiceReference<?>[] refs = context.getAllServiceReferences("org.moma.cli.CommandLineService", null);
     Object service = context.getService(refs[0]);
     java.io.StringWriter out = new java.io.StringWriter();
     java.io.StringWriter err = new java.io.StringWriter();
@@ -329,7 +329,7 @@ public class PlatformIT {
 
   /** Calls the runtime's command line service as bin/moma does (by reflection). */
   private int cli(String... args) throws Exception {
-    ServiceReference<?>[] refs = context.getAllServiceReferences("org.moma.runtime.cli.CommandLineService", null);
+    ServiceReference<?>[] refs = context.getAllServiceReferences("org.moma.cli.CommandLineService", null);
     assertNotNull("no command line service", refs);
     Object service = context.getService(refs[0]);
     return (Integer) service.getClass().getMethod("execute", String[].class).invoke(service, (Object) args);

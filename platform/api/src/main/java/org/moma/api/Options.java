@@ -15,10 +15,12 @@ import java.util.stream.Collectors;
 public final class Options {
   private final String path;
   private final Map<String, Object> values;
+  private final java.util.Set<String> given;
 
-  private Options(String path, Map<String, Object> values) {
+  private Options(String path, Map<String, Object> values, java.util.Set<String> given) {
     this.path = path;
     this.values = Collections.unmodifiableMap(values);
+    this.given = java.util.Set.copyOf(given);
   }
 
   /**
@@ -31,6 +33,7 @@ public final class Options {
     Map<String, OptionSpec> byName = new LinkedHashMap<>();
     specs.forEach(s -> byName.put(s.name(), s));
     Map<String, Object> values = new LinkedHashMap<>();
+    java.util.Set<String> given = new java.util.HashSet<>();
     if (node != null && !node.isNull() && !node.isMissingNode()) {
       if (!node.isObject()) {
         throw new SpecException(path, "expected a JSON object of options, found " + node.getNodeType());
@@ -49,6 +52,7 @@ public final class Options {
               "expected " + spec.type().jsonName() + ", found " + field.getValue().toString());
         }
         values.put(spec.name(), spec.type().read(field.getValue()));
+        given.add(spec.name());
       }
     }
     for (OptionSpec spec : specs) {
@@ -59,12 +63,17 @@ public final class Options {
         values.put(spec.name(), spec.defaultValue());
       }
     }
-    return new Options(path, values);
+    return new Options(path, values, given);
   }
 
   /** All defaults: what a plugin gets when the spec gives no options. */
   public static Options defaults(List<OptionSpec> specs) {
     return parse(null, specs, "options");
+  }
+
+  /** Whether the spec (or the site's defaults) gave this option, rather than the plugin's default. */
+  public boolean given(String name) {
+    return given.contains(name);
   }
 
   public String path() {

@@ -16,7 +16,11 @@ public enum PluginKind {
   DEPTH("depth", DepthPlugin.class),
   EVALUATOR("evaluator", EvaluatorPlugin.class),
   DATASET("dataset", DatasetPlugin.class),
-  TOKENIZER("tokenizer", TokenizerPlugin.class);
+  TOKENIZER("tokenizer", TokenizerPlugin.class),
+  OPTIMIZER("optimizer", org.moma.api.train.OptimizerPlugin.class),
+  SCHEDULE("schedule", org.moma.api.train.SchedulePlugin.class),
+  SINK("metrics sink", org.moma.api.train.MetricsSinkPlugin.class),
+  LOSS("loss term", org.moma.api.train.LossTermPlugin.class);
 
   private final String label;
   private final Class<? extends MomaPlugin> serviceType;

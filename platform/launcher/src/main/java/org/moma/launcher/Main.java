@@ -31,7 +31,7 @@ import org.slf4j.MarkerFactory;
  */
 public final class Main {
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
-  static final String CLI_SERVICE = "org.moma.runtime.cli.CommandLineService";
+  static final String CLI_SERVICE = "org.moma.cli.CommandLineService";
   private static final long SERVICE_TIMEOUT_MS = 60_000;
 
   private Main() {}

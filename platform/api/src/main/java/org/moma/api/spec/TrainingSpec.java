@@ -9,6 +9,9 @@ import org.moma.api.SpecException;
  * {@code precision} is the compute precision: {@code fp32}, or {@code fp16} (half-precision
  * compute with fp32 master weights and moments and dynamic loss scaling from {@code lossScale},
  * 2^16 by default, halved on an overflow and doubled after 2,000 steps without one).
+ * {@code optimizer} (default {@code adamw}) and {@code schedule} (default {@code warmup-linear})
+ * name plugins; {@code sinks} lists where metrics go besides {@code metrics.jsonl} (default: the
+ * command's, the console for {@code moma run}); {@code loss} lists weighted terms of the objective.
  */
 public record TrainingSpec(
     Integer steps,
@@ -24,7 +27,11 @@ public record TrainingSpec(
     Integer checkpointEvery,
     Double imageRatio,
     String precision,
-    Double lossScale) {
+    Double lossScale,
+    PluginRef optimizer,
+    PluginRef schedule,
+    java.util.List<PluginRef> sinks,
+    java.util.List<PluginRef> loss) {
   public static final String FP32 = "fp32";
   public static final String FP16 = "fp16";
 
@@ -42,24 +49,34 @@ public record TrainingSpec(
     checkpointEvery = checkpointEvery == null ? 0 : checkpointEvery;
     precision = precision == null ? FP32 : precision.trim().toLowerCase(java.util.Locale.ROOT);
     lossScale = lossScale == null ? 65536.0 : lossScale;
+    optimizer = optimizer == null ? PluginRef.of("adamw") : optimizer;
+    schedule = schedule == null ? PluginRef.of("warmup-linear") : schedule;
+    // sinks: null means the command's default (the console for moma run, none for a benchmark)
+    loss = loss == null ? java.util.List.of() : java.util.List.copyOf(loss);
   }
 
   /** The same optimisation for a shorter or longer run (warm-up clamped to it, checkpoints as often). */
   public TrainingSpec withSteps(int newSteps) {
     return new TrainingSpec(newSteps, batchSize, learningRate, Math.min(warmupSteps, newSteps), minLrRatio, weightDecay,
-        beta1, beta2, gradClip, accumulation, checkpointEvery, imageRatio, precision, lossScale);
+        beta1, beta2, gradClip, accumulation, checkpointEvery, imageRatio, precision, lossScale, optimizer, schedule, sinks, loss);
   }
 
   /** The same optimisation with another number of sequences per micro-batch. */
   public TrainingSpec withBatchSize(int newBatchSize) {
     return new TrainingSpec(steps, newBatchSize, learningRate, warmupSteps, minLrRatio, weightDecay,
-        beta1, beta2, gradClip, accumulation, checkpointEvery, imageRatio, precision, lossScale);
+        beta1, beta2, gradClip, accumulation, checkpointEvery, imageRatio, precision, lossScale, optimizer, schedule, sinks, loss);
+  }
+
+  /** The same training with another optimizer. */
+  public TrainingSpec withOptimizer(PluginRef newOptimizer) {
+    return new TrainingSpec(steps, batchSize, learningRate, warmupSteps, minLrRatio, weightDecay,
+        beta1, beta2, gradClip, accumulation, checkpointEvery, imageRatio, precision, lossScale, newOptimizer, schedule, sinks, loss);
   }
 
   /** The same optimisation at another compute precision. */
   public TrainingSpec withPrecision(String newPrecision) {
     return new TrainingSpec(steps, batchSize, learningRate, warmupSteps, minLrRatio, weightDecay,
-        beta1, beta2, gradClip, accumulation, checkpointEvery, imageRatio, newPrecision, lossScale);
+        beta1, beta2, gradClip, accumulation, checkpointEvery, imageRatio, newPrecision, lossScale, optimizer, schedule, sinks, loss);
   }
 
   /** Whether training computes in half precision (fp16) with loss scaling. */
@@ -73,7 +90,7 @@ public record TrainingSpec(
   }
 
   public static TrainingSpec defaults() {
-    return new TrainingSpec(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+    return new TrainingSpec(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
   }
 
   void validate(String path) {
@@ -106,8 +123,24 @@ public record TrainingSpec(
     if (!(lossScale > 0) || Double.isInfinite(lossScale)) {
       throw new SpecException(path + ".lossScale", "must be a positive number (fp16's initial loss scale), found " + lossScale);
     }
+    requireName(path + ".optimizer", optimizer);
+    requireName(path + ".schedule", schedule);
+    if (sinks != null) {
+      for (int i = 0; i < sinks.size(); i++) {
+        requireName(path + ".sinks[" + i + "]", sinks.get(i));
+      }
+    }
+    for (int i = 0; i < loss.size(); i++) {
+      requireName(path + ".loss[" + i + "]", loss.get(i));
+    }
     if (checkpointEvery < 0) {
       throw new SpecException(path + ".checkpointEvery", "must be >= 0 (0 = only at the end)");
+    }
+  }
+
+  private static void requireName(String path, PluginRef ref) {
+    if (ref == null || ref.name() == null || ref.name().isBlank()) {
+      throw new SpecException(path + ".name", "a plugin name is required");
     }
   }
 }

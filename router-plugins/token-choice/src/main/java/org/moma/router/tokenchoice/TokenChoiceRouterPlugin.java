@@ -27,11 +27,13 @@ import org.osgi.service.component.annotations.Component;
  */
 @Component(service = RouterPlugin.class, property = MomaPlugin.NAME_PROPERTY + "=token-choice")
 public final class TokenChoiceRouterPlugin implements RouterPlugin {
+  /** The loss term whose weight is this router's balancing loss's. */
+  static final String LOAD_BALANCE = "load-balance";
   private static final List<OptionSpec> OPTIONS =
       List.of(
           OptionSpec.integer("topK", 1, "experts per token (1 = Switch, 2 = Mixtral)"),
           OptionSpec.number("capacityFactor", 1.25, "expert capacity as a multiple of an even share"),
-          OptionSpec.number("balance", 0.01, "weight of the load-balancing loss"),
+          OptionSpec.number("balance", 0.01, "weight of the load-balancing loss (or the spec's load-balance loss term)"),
           OptionSpec.bool("normalize", true, "renormalise the chosen experts' probabilities to sum to 1"));
 
   @Override
@@ -59,8 +61,14 @@ public final class TokenChoiceRouterPlugin implements RouterPlugin {
     if (!(factor > 0)) {
       throw new SpecException(options.path() + ".capacityFactor", "must be positive, found " + factor);
     }
-    return new TokenChoiceRouter(context.dModel(), context.experts(), k, factor, options.getDouble("balance"),
-        options.getBoolean("normalize"));
+    // one knob per weight: the spec's load-balance loss term, or this option
+    java.util.OptionalDouble term = context.lossWeight(LOAD_BALANCE);
+    if (term.isPresent() && options.given("balance")) {
+      throw new SpecException(options.path() + ".balance", "the load-balance loss term in training.loss sets this weight"
+          + " already: keep one of the two");
+    }
+    double balance = term.isPresent() ? term.getAsDouble() : options.getDouble("balance");
+    return new TokenChoiceRouter(context.dModel(), context.experts(), k, factor, balance, options.getBoolean("normalize"));
   }
 
   /** The router block: softmax gate, top-k per token, capacity per expert, balancing loss. */
