@@ -29,6 +29,39 @@ final class Distribution {
     }
   }
 
+  /** The example optimizer project's bundle (examples/custom-optimizer), built by the reactor. */
+  static Path exampleOptimizer() {
+    Path target = Path.of(System.getProperty("moma.example.optimizer.dir", "../examples/custom-optimizer/target")).toAbsolutePath().normalize();
+    try (Stream<Path> files = Files.list(target)) {
+      return files.filter(p -> p.getFileName().toString().matches("moma-signum-optimizer-.*\\.jar")).findFirst()
+          .orElseThrow(() -> new IllegalStateException("build examples/custom-optimizer first (no jar in " + target + ")"));
+    } catch (IOException e) {
+      throw new IllegalStateException("build examples/custom-optimizer first: " + e.getMessage());
+    }
+  }
+
+  /**
+   * A distribution of its own in {@code home} (its scripts and configuration copied, its jars
+   * linked), for a test that adds or breaks bundles without touching the shared one.
+   */
+  static Path copy(Path home) throws IOException {
+    Path source = home();
+    for (String dir : List.of("bin", "lib", "bundle", "conf", "plugins")) {
+      Files.createDirectories(home.resolve(dir));
+      try (Stream<Path> files = Files.list(source.resolve(dir))) {
+        for (Path f : (Iterable<Path>) files::iterator) {
+          Path target = home.resolve(dir).resolve(f.getFileName());
+          if (dir.equals("bin") || dir.equals("conf") && Files.isRegularFile(f)) {
+            Files.copy(f, target, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+          } else if (!Files.isDirectory(f)) {
+            Files.createSymbolicLink(target, f);
+          }
+        }
+      }
+    }
+    return home;
+  }
+
   /** The bundles bin/moma installs for a command (the Gogo shell only for 'moma shell'). */
   static List<Path> bundles() {
     try (Stream<Path> files = Files.list(home().resolve("bundle"))) {

@@ -457,22 +457,7 @@ class DistributionIT {
   }
 
   private Path copyOfDistribution() throws IOException {
-    Path source = Distribution.home();
-    Path home = work.resolve("dist");
-    for (String dir : List.of("bin", "lib", "bundle", "conf", "plugins")) {
-      Files.createDirectories(home.resolve(dir));
-      try (var files = Files.list(source.resolve(dir))) {
-        for (Path f : (Iterable<Path>) files::iterator) {
-          Path target = home.resolve(dir).resolve(f.getFileName());
-          if (dir.equals("bin") || dir.equals("conf") && Files.isRegularFile(f)) {
-            Files.copy(f, target, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
-          } else if (!Files.isDirectory(f)) {
-            Files.createSymbolicLink(target, f);
-          }
-        }
-      }
-    }
-    return home;
+    return Distribution.copy(work.resolve("dist"));
   }
 
   private Path write(String name, String content) throws IOException {

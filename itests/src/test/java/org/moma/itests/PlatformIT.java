@@ -119,8 +119,9 @@ public class PlatformIT {
       }
     }
     assertTrue("bundles not active: " + problems, problems.isEmpty());
-    for (String name : List.of("org.moma.api", "org.moma.djl", "org.moma.djl.native", "org.moma.runtime",
-        "org.moma.layer.dense", "org.moma.data")) {
+    for (String name : List.of("org.moma.api", "org.moma.djl", "org.moma.djl.native", "org.moma.registry", "org.moma.model",
+        "org.moma.runs", "org.moma.training", "org.moma.evaluation", "org.moma.reports", "org.moma.cli", "org.moma.optimizers",
+        "org.moma.schedules", "org.moma.sinks", "org.moma.losses", "org.moma.layer.dense", "org.moma.data")) {
       assertNotNull("missing bundle " + name, find(name));
     }
   }

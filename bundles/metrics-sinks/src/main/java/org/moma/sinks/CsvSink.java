@@ -27,7 +27,7 @@ import org.osgi.service.component.annotations.Component;
  */
 @Component(service = MetricsSinkPlugin.class, property = MomaPlugin.NAME_PROPERTY + "=csv")
 public final class CsvSink implements MetricsSinkPlugin {
-  static final String HEADER = "step,loss,lossText,lossImage,learningRate,gradNorm,tokensPerSecond,cumulativeFlops,elapsedSeconds";
+  public static final String HEADER = "step,loss,lossText,lossImage,learningRate,gradNorm,tokensPerSecond,cumulativeFlops,elapsedSeconds";
   private static final List<OptionSpec> OPTIONS = List.of(OptionSpec.string("file", "metrics.csv", "file name inside the run folder"));
 
   @Override

@@ -1,5 +1,8 @@
 package org.moma.model;
 
+import org.moma.model.internal.RmsNorm;
+import org.moma.model.internal.Rotary;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;

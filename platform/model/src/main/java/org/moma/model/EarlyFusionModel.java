@@ -1,5 +1,7 @@
 package org.moma.model;
 
+import org.moma.model.internal.RmsNorm;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;

@@ -1,5 +1,7 @@
 package org.moma.model;
 
+import org.moma.model.internal.RmsNorm;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.djl.engine.Engine;

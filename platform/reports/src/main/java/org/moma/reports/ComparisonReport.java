@@ -1,5 +1,7 @@
 package org.moma.reports;
 
+import org.moma.reports.internal.Charts;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,5 +1,9 @@
 package org.moma.training;
 
+import org.moma.training.internal.DataParallel;
+import org.moma.training.internal.LossScale;
+import org.moma.training.internal.Sinks;
+
 import org.moma.api.train.Schedule;
 
 import org.moma.api.train.RunStart;
@@ -173,6 +177,10 @@ public final class ExperimentRunner {
       long parameters = countParameters(model);
       MemoryEstimate.of(dims, training.withBatchSize(training.batchSize() / world.size()), parameters)
           .requireFits(device, world.localSize());
+      // the training parts are resolved before the run folder exists: an unknown name changes no file
+      Loop loop = new Loop(spec, model, train, manager, dir, device, world, parts, lossTerms);
+      List<Sinks.Named> sinks = world.rank() != 0 ? List.of()
+          : parts.sinks(training, console != null ? List.of(PluginRef.of("console")) : List.of(), console);
       RunFolder[] created = new RunFolder[1];
       if (!resume) {
         onRankZero(() -> {
@@ -186,9 +194,6 @@ public final class ExperimentRunner {
       }
       try {
         LOG.info("run {} on {} ({}): {} parameters, {} layers", spec.name(), device, world.describe(), parameters, dims.layers());
-        Loop loop = new Loop(spec, model, train, manager, dir, device, world, parts, lossTerms);
-        List<Sinks.Named> sinks = world.rank() != 0 ? List.of()
-            : parts.sinks(training, console != null ? List.of(PluginRef.of("console")) : List.of(), console);
         return loop.run(resume, progress, new Sinks(sinks, console));
       } finally {
         if (created[0] != null) {

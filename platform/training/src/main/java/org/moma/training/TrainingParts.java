@@ -1,5 +1,7 @@
 package org.moma.training;
 
+import org.moma.training.internal.Sinks;
+
 import ai.djl.nn.Parameter;
 import java.io.PrintWriter;
 import java.util.ArrayList;

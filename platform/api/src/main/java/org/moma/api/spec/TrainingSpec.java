@@ -100,8 +100,9 @@ public record TrainingSpec(
     if (!(learningRate > 0)) {
       throw new SpecException(path + ".learningRate", "must be positive, found " + learningRate);
     }
-    if (warmupSteps < 0 || warmupSteps > steps) {
-      throw new SpecException(path + ".warmupSteps", "must be in [0, steps], found " + warmupSteps);
+    if (warmupSteps < 0) {
+      // more warm-up steps than steps is a short run of a longer recipe: it ends before the peak
+      throw new SpecException(path + ".warmupSteps", "must be >= 0, found " + warmupSteps);
     }
     if (minLrRatio < 0 || minLrRatio > 1) {
       throw new SpecException(path + ".minLrRatio", "must be in [0, 1], found " + minLrRatio);

@@ -1,4 +1,4 @@
-package org.moma.reports;
+package org.moma.reports.internal;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -16,7 +16,7 @@ import org.jfree.data.xy.XYSeriesCollection;
 import org.slf4j.LoggerFactory;
 
 /** Line charts written as PNG with JFreeChart, in one style for every report. */
-final class Charts {
+public final class Charts {
   private static final Color[] PALETTE = {
     new Color(30, 30, 30), new Color(31, 119, 180), new Color(214, 39, 40), new Color(44, 160, 44),
     new Color(148, 103, 189), new Color(255, 127, 14), new Color(140, 86, 75), new Color(227, 119, 194)
@@ -31,7 +31,7 @@ final class Charts {
    * @param series name → {xs, ys}; points whose y is not finite are left out
    * @return whether the PNG was written
    */
-  static boolean lines(Path file, String title, String xLabel, String yLabel, Map<String, double[][]> series) throws IOException {
+  public static boolean lines(Path file, String title, String xLabel, String yLabel, Map<String, double[][]> series) throws IOException {
     try {
       draw(file, title, xLabel, yLabel, series);
       return true;

@@ -1,4 +1,4 @@
-package org.moma.training;
+package org.moma.training.internal;
 
 import ai.djl.ndarray.NDArray;
 import java.nio.ByteBuffer;
@@ -6,11 +6,11 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 
 /** Direct access to a CPU tensor's own float memory, for passes the engine has no fused op for. */
-final class HostMemory {
+public final class HostMemory {
   private HostMemory() {}
 
   /** A view (not a copy) of the tensor's floats, or null when the engine can only give a copy (a GPU tensor, say). */
-  static FloatBuffer view(NDArray array) {
+  public static FloatBuffer view(NDArray array) {
     if (array.getDevice().isGpu()) {
       return null;
     }

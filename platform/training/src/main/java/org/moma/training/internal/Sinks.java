@@ -1,4 +1,4 @@
-package org.moma.training;
+package org.moma.training.internal;
 
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -14,29 +14,29 @@ import org.slf4j.LoggerFactory;
  * The run's metrics sinks, each called in turn. A sink that throws is reported once (on the console
  * and in the log) and dropped: training goes on, and {@code metrics.jsonl} holds everything.
  */
-final class Sinks {
+public final class Sinks {
   private static final Logger LOG = LoggerFactory.getLogger(Sinks.class);
 
   /** A sink with the name the spec gave it. */
-  record Named(String name, MetricsSink sink) {}
+  public record Named(String name, MetricsSink sink) {}
 
   private final List<Named> live;
   private final PrintWriter console;
 
-  Sinks(List<Named> sinks, PrintWriter console) {
+  public Sinks(List<Named> sinks, PrintWriter console) {
     this.live = new ArrayList<>(sinks);
     this.console = console;
   }
 
-  void start(RunStart run) {
+  public void start(RunStart run) {
     call("at the start", s -> s.start(run));
   }
 
-  void step(StepMetrics m) {
+  public void step(StepMetrics m) {
     call("at step " + m.step(), s -> s.step(m));
   }
 
-  void end(StepMetrics last, Throwable failure) {
+  public void end(StepMetrics last, Throwable failure) {
     call("at the end", s -> s.end(last, failure));
   }
 

@@ -1,4 +1,6 @@
-package org.moma.registry;
+package org.moma.registry.internal;
+
+import org.moma.registry.Plugins;
 
 import java.util.ArrayList;
 import java.util.Comparator;

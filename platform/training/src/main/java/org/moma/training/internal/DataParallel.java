@@ -1,4 +1,5 @@
-package org.moma.training;
+package org.moma.training.internal;
+
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -14,13 +15,13 @@ import org.moma.api.dist.Collectives;
  * parameter), summed or broadcast over the ranks in one call that the collectives split into
  * buckets. Gradients go through host memory, also on a GPU.
  */
-final class DataParallel {
+public final class DataParallel {
   private final Collectives world;
   private final List<Parameter> parameters;
   private final ByteBuffer bytes;
   private final FloatBuffer flat;
 
-  DataParallel(Collectives world, List<Parameter> parameters) {
+  public DataParallel(Collectives world, List<Parameter> parameters) {
     this.world = world;
     this.parameters = List.copyOf(parameters);
     long total = 0;
@@ -36,7 +37,7 @@ final class DataParallel {
    * in the tensor's own memory (no copy); on a GPU the gradients go through host memory in one
    * flat buffer.
    */
-  void sumGradients() {
+  public void sumGradients() {
     if (flat == null) {
       return;
     }
@@ -85,7 +86,7 @@ final class DataParallel {
   }
 
   /** Gives every rank rank 0's parameters, so that all start from the same point. */
-  void broadcastParameters() {
+  public void broadcastParameters() {
     if (flat == null) {
       return;
     }

@@ -1,4 +1,4 @@
-package org.moma.model;
+package org.moma.model.internal;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;

@@ -1,4 +1,4 @@
-package org.moma.training;
+package org.moma.training.internal;
 
 import org.moma.runs.Checkpoints;
 
@@ -8,41 +8,40 @@ import org.moma.runs.Checkpoints;
  * precision, and the update divides it out. A step whose gradients overflow is skipped and the scale
  * halves; after {@link #GROWTH_INTERVAL} steps in a row without an overflow it doubles.
  */
-final class LossScale {
-  static final double DEFAULT = 65536;
+public final class LossScale {
   static final int GROWTH_INTERVAL = 2000;
   private double scale;
   private int goodSteps;
 
-  LossScale(double initial) {
+  public LossScale(double initial) {
     this(new Checkpoints.LossScaleState(initial, 0));
   }
 
-  LossScale(Checkpoints.LossScaleState state) {
+  public LossScale(Checkpoints.LossScaleState state) {
     restore(state);
   }
 
-  void restore(Checkpoints.LossScaleState state) {
+  public void restore(Checkpoints.LossScaleState state) {
     this.scale = state.scale();
     this.goodSteps = state.goodSteps();
   }
 
-  double scale() {
+  public double scale() {
     return scale;
   }
 
-  Checkpoints.LossScaleState state() {
+  public Checkpoints.LossScaleState state() {
     return new Checkpoints.LossScaleState(scale, goodSteps);
   }
 
   /** The step's gradients overflowed: it is skipped and the scale backs off. */
-  void overflowed() {
+  public void overflowed() {
     scale /= 2;
     goodSteps = 0;
   }
 
   /** The step was applied. */
-  void applied() {
+  public void applied() {
     if (++goodSteps == GROWTH_INTERVAL) {
       scale *= 2;
       goodSteps = 0;

@@ -1,4 +1,4 @@
-package org.moma.model;
+package org.moma.model.internal;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
@@ -10,7 +10,7 @@ import ai.djl.ndarray.types.DataType;
  * Rotary position embedding on {@code [B, H, T, hd]} queries/keys, at explicit positions so that
  * tokens selected by mixture-of-depths keep their original positions.
  */
-final class Rotary {
+public final class Rotary {
   private static final double BASE = 10000.0;
 
   private Rotary() {}
@@ -20,7 +20,7 @@ final class Rotary {
    * angles of fp16 tables are computed in fp32 (fp16 holds positions above 2,048 only to the nearest
    * even number).
    */
-  static NDList tables(NDArray positions, int headDim, DataType type) {
+  public static NDList tables(NDArray positions, int headDim, DataType type) {
     int half = headDim / 2;
     DataType wide = type == DataType.FLOAT16 ? DataType.FLOAT32 : type;
     NDArray exponent = positions.getManager().arange(0, half, 1, wide).div(half);
@@ -30,7 +30,7 @@ final class Rotary {
     return new NDList(angles.cos().toType(type, false), angles.sin().toType(type, false));
   }
 
-  static NDArray apply(NDArray x, NDList tables) {
+  public static NDArray apply(NDArray x, NDList tables) {
     long half = x.getShape().get(3) / 2;
     NDArray x1 = x.get(new NDIndex("..., :{}", half));
     NDArray x2 = x.get(new NDIndex("..., {}:", half));

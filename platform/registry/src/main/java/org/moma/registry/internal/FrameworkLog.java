@@ -1,4 +1,4 @@
-package org.moma.registry;
+package org.moma.registry.internal;
 
 import java.util.ArrayList;
 import java.util.Collections;
