@@ -42,14 +42,9 @@ public final class SchedulePlugins {
 
     @Override
     public Schedule create(ScheduleContext c, Options options) {
-      return step -> {
-        if (c.warmupSteps() > 0 && step < c.warmupSteps()) {
-          return c.warmup(step);
-        }
-        int decaySteps = Math.max(1, c.steps() - c.warmupSteps() - 1);
-        double progress = Math.min(1.0, (double) (step - c.warmupSteps()) / decaySteps);
-        return c.peak() * (1.0 - (1.0 - c.minLrRatio()) * progress);
-      };
+      int decaySteps = Math.max(1, c.steps() - c.warmupSteps() - 1);
+      return step -> c.warmingUp(step) ? c.warmup(step)
+          : c.peak() * (1.0 - (1.0 - c.minLrRatio()) * Math.min(1.0, (double) (step - c.warmupSteps()) / decaySteps));
     }
   }
 
@@ -73,14 +68,9 @@ public final class SchedulePlugins {
 
     @Override
     public Schedule create(ScheduleContext c, Options options) {
-      return step -> {
-        if (c.warmupSteps() > 0 && step < c.warmupSteps()) {
-          return c.warmup(step);
-        }
-        double p = progress(step, c.warmupSteps(), c.steps() - c.warmupSteps());
-        double floor = c.minLrRatio() * c.peak();
-        return floor + (c.peak() - floor) * 0.5 * (1 + Math.cos(Math.PI * p));
-      };
+      double floor = c.minLrRatio() * c.peak();
+      return step -> c.warmingUp(step) ? c.warmup(step)
+          : floor + (c.peak() - floor) * 0.5 * (1 + Math.cos(Math.PI * progress(step, c.warmupSteps(), c.steps() - c.warmupSteps())));
     }
   }
 
@@ -104,7 +94,7 @@ public final class SchedulePlugins {
 
     @Override
     public Schedule create(ScheduleContext c, Options options) {
-      return step -> c.warmupSteps() > 0 && step < c.warmupSteps() ? c.warmup(step) : c.peak();
+      return step -> c.warmingUp(step) ? c.warmup(step) : c.peak();
     }
   }
 
@@ -147,7 +137,7 @@ public final class SchedulePlugins {
       int decayFrom = Math.max(c.warmupSteps(), c.steps() - decaySteps);
       double floor = c.minLrRatio() * c.peak();
       return step -> {
-        if (c.warmupSteps() > 0 && step < c.warmupSteps()) {
+        if (c.warmingUp(step)) {
           return c.warmup(step);
         }
         if (step < decayFrom) {

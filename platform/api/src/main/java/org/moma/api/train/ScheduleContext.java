@@ -7,6 +7,11 @@ package org.moma.api.train;
  * @param path JSON path of the schedule's options in the spec, for error messages
  */
 public record ScheduleContext(double peak, int warmupSteps, int steps, double minLrRatio, String path) {
+  /** Whether {@code step} is in the warm-up. */
+  public boolean warmingUp(int step) {
+    return warmupSteps > 0 && step < warmupSteps;
+  }
+
   /** The warm-up's rate at {@code step}: linear from peak/warmup to the peak. */
   public double warmup(int step) {
     return peak * (step + 1) / warmupSteps;
