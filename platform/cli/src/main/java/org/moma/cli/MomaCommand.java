@@ -28,7 +28,7 @@ import picocli.CommandLine.Parameters;
     version = "MoMa Platform 0.1.0",
     description = "Mixed-modal early-fusion models with modality-aware sparsity.",
     subcommands = {MomaCommand.ListCommand.class, MomaCommand.RunCommand.class, MomaCommand.TokenizeCommand.class,
-        MomaCommand.FlopsCommand.class, EvalCommand.class, ReportCommand.class, TrainAuxCommand.class, UpcycleCommand.class, GenerateCommand.class, BenchCommand.class, EnvCommand.class, MomaCommand.ShellCommand.class})
+        MomaCommand.FlopsCommand.class, EvalCommand.class, ReportCommand.class, TrainAuxCommand.class, UpcycleCommand.class, GenerateCommand.class, BenchCommand.class, EnvCommand.class, PackCommand.class, MomaCommand.ShellCommand.class})
 final class MomaCommand implements Callable<Integer> {
   final Plugins plugins;
   final Collectives world;

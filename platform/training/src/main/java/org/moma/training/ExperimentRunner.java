@@ -562,6 +562,11 @@ public final class ExperimentRunner {
         summary.put("imageRatioDeviation", packer.imageShare() - training.imageRatio());
         summary.put("skippedDocuments", packer.skipped());
       }
+      if (source.badDocuments() > 0) {
+        // each was named in the log when the source found it
+        summary.put("badDocuments", source.badDocuments());
+        LOG.warn("{} bad sample(s) of the data were skipped (named above and in logs/moma.log)", source.badDocuments());
+      }
       summary.put("ranks", world.size());
       if (writer) {
         JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("summary.json").toFile(), summary);

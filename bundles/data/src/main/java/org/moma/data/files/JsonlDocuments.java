@@ -107,6 +107,24 @@ public final class JsonlDocuments {
     return new SegmentedCorpus.Entry(segments, line.scoreFrom());
   }
 
+  /**
+   * Each document with exactly one image as (line, image file, its text segments joined): what a
+   * WebDataset sample holds; documents with several images or none are counted in {@code others[0]}.
+   */
+  public List<Object[]> imageTextPairs(long[] others) {
+    List<Object[]> pairs = new ArrayList<>();
+    for (Line l : lines) {
+      List<Path> images = l.images().stream().filter(p -> p != null).toList();
+      if (images.size() != 1) {
+        others[0]++;
+        continue;
+      }
+      String caption = String.join(" ", l.texts().stream().filter(t -> t != null).map(String::strip).toList());
+      pairs.add(new Object[] {l.number(), images.get(0), caption});
+    }
+    return pairs;
+  }
+
   public List<String> texts() {
     List<String> texts = new ArrayList<>();
     lines.forEach(l -> l.texts().stream().filter(t -> t != null).forEach(texts::add));

@@ -245,13 +245,16 @@ public final class PatchCodebook {
     return v;
   }
 
-  /** The image at {@code size × size} RGB (smooth scaling; unchanged if it already is). */
+  /** The image at {@code size × size} RGB on white (smooth scaling; unchanged if it already is). */
   public static BufferedImage resize(BufferedImage image, int size) {
     if (image.getWidth() == size && image.getHeight() == size && image.getType() == BufferedImage.TYPE_INT_RGB) {
       return image;
     }
     BufferedImage out = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
     java.awt.Graphics2D g = out.createGraphics();
+    // transparent pixels are laid on white (clip art and logos): without it they turn black
+    g.setColor(java.awt.Color.WHITE);
+    g.fillRect(0, 0, size, size);
     g.setRenderingHint(java.awt.RenderingHints.KEY_INTERPOLATION, java.awt.RenderingHints.VALUE_INTERPOLATION_BILINEAR);
     g.drawImage(image, 0, 0, size, size, null);
     g.dispose();

@@ -88,8 +88,13 @@ public final class SequencePacker {
 
   private void startNextDocument() {
     if (Double.isNaN(imageRatio)) {
-      current = nextDocument++;
-      document = fetch(current);
+      for (long passed = 0; document == null; passed++) {
+        if (passed > source.size()) {
+          throw new IllegalStateException("every document of the source is empty or bad");
+        }
+        current = nextDocument++;
+        document = fetch(current); // null: a bad document the source left empty, passed over
+      }
       return;
     }
     boolean wantImages = imageShare() < imageRatio;
@@ -97,7 +102,11 @@ public final class SequencePacker {
     // read ahead (at most two windows) until a document of the wanted kind is queued
     for (int read = 0; wanted.isEmpty() && read < 2 * window; read++) {
       long index = nextDocument++;
-      java.util.ArrayDeque<Long> queue = imageShareOf(fetch(index)) > imageRatio ? imageRich : textRich;
+      TokenizedDocument fetched = fetch(index);
+      if (fetched == null) {
+        continue; // a bad document the source left empty
+      }
+      java.util.ArrayDeque<Long> queue = imageShareOf(fetched) > imageRatio ? imageRich : textRich;
       queue.addLast(index);
       if (queue.size() > window) {
         pending.remove(queue.removeFirst());
@@ -105,6 +114,10 @@ public final class SequencePacker {
       }
     }
     java.util.ArrayDeque<Long> from = wanted.isEmpty() ? (wantImages ? textRich : imageRich) : wanted;
+    if (from.isEmpty()) {
+      startNextDocument(); // two windows of bad documents: read on
+      return;
+    }
     current = from.removeFirst();
     document = fetch(current);
     pending.remove(current);
@@ -118,16 +131,17 @@ public final class SequencePacker {
     return (double) images / d.length();
   }
 
+  /** The document at {@code index}, or null for one the source left empty (a bad sample, named in its log). */
   private TokenizedDocument fetch(long index) {
     TokenizedDocument d = pending.get(index);
     if (d == null) {
       d = source.document(Math.floorMod(index, source.size()));
+      if (d.length() == 0) {
+        return null;
+      }
       if (!Double.isNaN(imageRatio)) {
         pending.put(index, d); // queued documents are read once
       }
-    }
-    if (d.length() == 0) {
-      throw new IllegalStateException("document " + index + " is empty");
     }
     return d;
   }

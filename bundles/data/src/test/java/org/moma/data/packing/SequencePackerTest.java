@@ -2,6 +2,7 @@ package org.moma.data.packing;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -74,5 +75,38 @@ class SequencePackerTest {
     // rows: [10 11 11 12 12] [12 13 13 13 13]; targets exclude each row's first token
     assertEquals(2, batch.targetCount(1)); // 11 (end of doc 1), 12 (end of doc 2)
     assertEquals(6, batch.targetCount(0));
+  }
+
+  @Test
+  void badDocumentsLeftEmptyArePassedOverTheSameWayAfterAResume() {
+    DocumentSource holes = new DocumentSource() {
+      @Override
+      public Vocabulary vocabulary() {
+        return SOURCE.vocabulary();
+      }
+
+      @Override
+      public long size() {
+        return 6;
+      }
+
+      @Override
+      public TokenizedDocument document(long index) {
+        return index == 1 || index == 3 ? new TokenizedDocument(new int[0], new byte[0]) : SOURCE.document(index);
+      }
+    };
+    SequencePacker packer = new SequencePacker(holes, 4);
+    assertArrayEquals(new int[] {10, 12, 12, 12, 14, 14, 14, 14, 14, 15}, packer.next(2).tokens(), "documents 1 and 3 passed over");
+    SequencePacker.State state = packer.state();
+    Batch next = packer.next(2);
+    SequencePacker resumed = new SequencePacker(holes, 4);
+    resumed.restore(state);
+    assertArrayEquals(next.tokens(), resumed.next(2).tokens());
+    SequencePacker balanced = new SequencePacker(holes, 4, 0.3, 2);
+    for (int i = 0; i < 5; i++) {
+      for (int t : balanced.next(2).tokens()) {
+        assertTrue(t != 11 && t != 13, "an empty document never packed");
+      }
+    }
   }
 }

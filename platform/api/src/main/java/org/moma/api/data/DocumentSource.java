@@ -28,6 +28,15 @@ public interface DocumentSource {
     return null;
   }
 
+  /**
+   * Documents this source found bad and skipped so far (an image that does not decode, a sample
+   * without a caption …): each is named in the log when found; a bad document comes back empty and
+   * the loader passes over it.
+   */
+  default long badDocuments() {
+    return 0;
+  }
+
   /** The image decoder of this source's vocabulary, or null when it has none. */
   default ImageCodec imageCodec() {
     return null;
