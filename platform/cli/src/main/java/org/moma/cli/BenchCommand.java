@@ -142,12 +142,17 @@ final class BenchCommand implements Callable<Integer> {
         packer.next(experiment.training().batchSize());
       }
       double loader = (double) batches * experiment.training().batchSize() * experiment.model().seqLen() / ((System.nanoTime() - start) / 1e9);
-      double training = train(parent, experiment, 12).tokensPerSecond();
+      Measured step = train(parent, experiment, 12);
+      double training = step.tokensPerSecond();
+      StepMetrics.Phases phases = step.phases();
+      double stepSeconds = phases.data() + phases.forward() + phases.backward() + phases.allreduce() + phases.optimizer();
       PrintWriter out = parent.out;
       out.printf(Locale.ROOT, "data benchmark of %s (%s), %d documents%n", experiment.name(), experiment.data().name(), documents);
-      out.printf(Locale.ROOT, "  %-34s %12.0f tokens/s  %6.1fx training%n", "generate + tokenize documents", tokenizer, tokenizer / training);
+      out.printf(Locale.ROOT, "  %-34s %12.0f tokens/s  %6.1fx training%n", "make or read + tokenize documents", tokenizer, tokenizer / training);
       out.printf(Locale.ROOT, "  %-34s %12.0f tokens/s  %6.1fx training%n", "loader (packing, incl. tokenizing)", loader, loader / training);
       out.printf(Locale.ROOT, "  %-34s %12.0f tokens/s%n", "training step (" + experiment.model().dModel() + "d x " + experiment.model().layers() + ")", training);
+      out.printf(Locale.ROOT, "  %-34s %12.1f ms of %.0f ms  (%.1f%% of the step)%n", "data phase of a training step", 1e3 * phases.data(),
+          1e3 * stepSeconds, 100 * phases.data() / stepSeconds);
       out.println(loader > training ? "  the loader is not the bottleneck" : "  WARNING: the loader is slower than training");
       out.flush();
       return 0;

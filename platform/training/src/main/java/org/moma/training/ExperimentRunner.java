@@ -61,6 +61,7 @@ import org.moma.api.model.ModelDims;
 import org.moma.api.spec.ExperimentSpec;
 import org.moma.api.spec.TrainingSpec;
 import org.moma.data.packing.Batch;
+import org.moma.data.packing.ReadAheadSource;
 import org.moma.data.packing.SequencePacker;
 import org.moma.model.EarlyFusionModel;
 import org.moma.model.ModelAssembler;
@@ -167,7 +168,9 @@ public final class ExperimentRunner {
     engine.setRandomSeed((int) (long) spec.seed());
     TrainingParts parts = new TrainingParts(plugins);
     List<LossTerm> lossTerms = parts.lossTerms(spec);
-    try (NDManager manager = NDManager.newBaseManager(device, engine.getEngineName())) {
+    // documents are read and tokenized on a loader thread while the model computes
+    try (NDManager manager = NDManager.newBaseManager(device, engine.getEngineName());
+        ReadAheadSource readAhead = new ReadAheadSource(train, READ_AHEAD)) {
       EarlyFusionModel model =
           new ModelAssembler(plugins).build(spec.model(), dims, train.modalities(), parts.layerWeights(spec, lossTerms));
       model.setInitializer(new NormalInitializer(0.02f), Parameter.Type.WEIGHT);
@@ -178,7 +181,7 @@ public final class ExperimentRunner {
       MemoryEstimate.of(dims, training.withBatchSize(training.batchSize() / world.size()), parameters)
           .requireFits(device, world.localSize());
       // the training parts are resolved before the run folder exists: an unknown name changes no file
-      Loop loop = new Loop(spec, model, train, manager, dir, device, world, parts, lossTerms);
+      Loop loop = new Loop(spec, model, readAhead, manager, dir, device, world, parts, lossTerms);
       List<Sinks.Named> sinks = world.rank() != 0 ? List.of()
           : parts.sinks(training, console != null ? List.of(PluginRef.of("console")) : List.of(), console);
       RunFolder[] created = new RunFolder[1];
@@ -204,6 +207,9 @@ public final class ExperimentRunner {
       throw new UncheckedIOException("run folder " + dir + ": " + e.getMessage(), e);
     }
   }
+
+  /** Documents read ahead of the packer: a batch's worth of the longest documents, a few more of short ones. */
+  private static final int READ_AHEAD = 32;
 
   /** The modalities the trainer reports losses for, and their ids. */
   private static final List<Modality> MODALITIES = List.of(Modality.TEXT, Modality.IMAGE);

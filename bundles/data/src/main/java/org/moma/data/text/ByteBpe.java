@@ -23,7 +23,7 @@ public final class ByteBpe {
   private final int[][] merges; // merges[i] = {left, right} for id 256 + i
   private final Map<Long, Integer> rank = new HashMap<>();
   private final byte[][] bytesOf;
-  private final Map<String, int[]> cache = new HashMap<>();
+  private final Map<String, int[]> cache = new java.util.concurrent.ConcurrentHashMap<>(); // evaluators may encode beside a loader thread
   private final String identity;
 
   public ByteBpe(int[][] merges) {
