@@ -86,8 +86,14 @@ final class BenchPaper implements Callable<Integer> {
   @Option(names = "--configs", split = ",", description = "configurations to run (default: all; dense is always run)")
   List<String> configs;
 
-  @Option(names = "--data", defaultValue = "scenes", description = "dataset plugin of every run (default: ${DEFAULT-VALUE})")
+  @Option(names = "--data", defaultValue = "scenes",
+      description = "data of every run: a dataset plugin's name, or a spec's data section as JSON, e.g."
+          + " '{\"name\": \"shards\", \"options\": {\"train\": \"t.shard\", \"valid\": \"v.shard\"}}' (default: ${DEFAULT-VALUE})")
   String data;
+
+  @Option(names = "--image-ratio", description = "training.imageRatio of every run: the loader's share of image tokens (default: none,"
+      + " documents in order)")
+  Double imageRatio;
 
   @Option(names = "--out", defaultValue = "docs/RESULTS.md", description = "results page to write (default: ${DEFAULT-VALUE})") Path out;
 
@@ -160,14 +166,14 @@ final class BenchPaper implements Callable<Integer> {
     StringBuilder md = new StringBuilder();
     md.append("# Results: the paper's comparisons at small scale\n\n");
     md.append(String.format(Locale.ROOT, "Written by `moma bench paper%s` on %s (%d cores, Java %s, %s, %s). "
-        + "Every number below comes from that one invocation. Each run trains %d steps of 8×128 tokens (%.2fM tokens) on the "
-        + "generated `%s` corpus; each configuration runs with seeds 1..%d, and a seed fixes the data order and the "
+        + "Every number below comes from that one invocation. Each run trains %d steps of 8×128 tokens (%.2fM tokens) on "
+        + "%s; each configuration runs with seeds 1..%d, and a seed fixes the data order and the "
         + "initialisation for every configuration, so comparisons with dense are paired by seed. A figure is the mean over "
         + "seeds ± the half-width of its 95%% interval (Student's t); a finding is stated only where that interval excludes "
         + "no difference.%n%n",
-        tokens > 0 ? " --tokens " + tokens : String.format(Locale.ROOT, " --budget %.0f", budget), java.time.LocalDate.now(),
+        invocation(), java.time.LocalDate.now(),
         Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), System.getProperty("os.arch"),
-        world.describe(), steps, steps * (double) TOKENS_PER_STEP / 1e6, data, seeds));
+        world.describe(), steps, steps * (double) TOKENS_PER_STEP / 1e6, describeData(), seeds));
     if (!world.isSingle()) {
       md.append(String.format(Locale.ROOT, "The %d ranks trained runs side by side, each with an equal share of the"
           + " machine; tokens/s compare within that setting.%n%n", world.size()));
@@ -318,15 +324,37 @@ final class BenchPaper implements Callable<Integer> {
     return all;
   }
 
+  /** The options of this invocation that change what it ran, as a person would type them again. */
+  private String invocation() {
+    StringBuilder s = new StringBuilder(tokens > 0 ? " --tokens " + tokens : String.format(Locale.ROOT, " --budget %.0f", budget));
+    s.append(" --seeds ").append(seeds).append(" --sizes ").append(String.join(",", sizes));
+    if (configs != null && !configs.isEmpty()) {
+      s.append(" --configs ").append(String.join(",", configs));
+    }
+    if (!data.equals("scenes")) {
+      s.append(" --data ").append(data.strip().startsWith("{") ? "'" + data.strip() + "'" : data);
+    }
+    if (imageRatio != null) {
+      s.append(" --image-ratio ").append(imageRatio);
+    }
+    return s.toString();
+  }
+
+  /** The data of the runs, for the page: the plugin and, when set, the loader's image share. */
+  private String describeData() {
+    String name = data.strip().startsWith("{") ? "the data section `" + data.strip() + "`" : "the `" + data + "` corpus";
+    return imageRatio == null ? name : name + String.format(Locale.ROOT, " with the loader holding %.0f%% image tokens", 100 * imageRatio);
+  }
+
   private ExperimentSpec spec(Object[] size, String[] config, int seed, int steps) {
     boolean depth = config[2] != null;
     int layers = depth ? 2 * (int) size[2] - 1 : (int) size[2]; // 4 dense layers match 7 MoD layers (c_d 0.25, every other)
     String json = "{\"name\": \"" + size[0] + "-" + config[0] + "-seed" + seed + "\", \"seed\": " + seed + ", \"device\": \"auto\","
         + " \"model\": {\"dModel\": " + size[1] + ", \"layers\": " + layers + ", \"heads\": " + size[4] + ", \"ffnDim\": " + size[3]
         + ", \"seqLen\": 128, \"ffn\": " + config[1] + (depth ? ", \"depth\": " + config[2] : "") + "},"
-        + " \"data\": {\"name\": \"" + data + "\"},"
+        + " \"data\": " + (data.strip().startsWith("{") ? data : "{\"name\": \"" + data + "\"}") + ","
         + " \"training\": {\"steps\": " + steps + ", \"batchSize\": 8, \"learningRate\": 0.006, \"warmupSteps\": " + Math.max(1, steps / 10)
-        + ", \"checkpointEvery\": 0}}";
+        + (imageRatio != null ? ", \"imageRatio\": " + imageRatio : "") + ", \"checkpointEvery\": 0}}";
     return SpecReader.parse(json, "bench paper");
   }
 

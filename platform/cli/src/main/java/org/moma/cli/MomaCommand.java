@@ -227,8 +227,18 @@ final class MomaCommand implements Callable<Integer> {
       long start = System.nanoTime();
       ShardFile.write(out, source, count);
       ShardFile written = ShardFile.open(out);
-      parent.out.printf(Locale.ROOT, "wrote %d documents (%s) to %s in %.1f s%n",
-          written.size(), written.vocabulary().identity(), out, (System.nanoTime() - start) / 1e9);
+      long[] tokens = new long[2]; // text, image
+      long imageDocuments = 0;
+      for (long i = 0; i < written.size(); i++) {
+        boolean image = false;
+        for (byte m : written.document(i).modalities()) {
+          image |= m == org.moma.api.model.Modality.IMAGE.id();
+          tokens[m == org.moma.api.model.Modality.IMAGE.id() ? 1 : 0]++;
+        }
+        imageDocuments += image ? 1 : 0;
+      }
+      parent.out.printf(Locale.ROOT, "wrote %d documents (%d with images) to %s in %.1f s: %d text and %d image tokens (%s)%n",
+          written.size(), imageDocuments, out, (System.nanoTime() - start) / 1e9, tokens[0], tokens[1], written.vocabulary().identity());
       parent.out.flush();
       return 0;
     }
