@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * Clip Art's drawings ({@code openclipart-svg} for the metadata, {@code openclipart-png} for the
  * pictures) with captions from each work's title, description, keywords and category; text-only
  * documents are WordNet's glosses ({@code wordnet-base}). Text documents far outnumber drawings:
- * train with {@code training.imageRatio} so that text does not drown the images.
+ * train with {@code training.imageRatio} so that text does not drown the images. The splits
+ * {@code caption} and {@code t2i} hold the held-out drawings with the caption after or before the
+ * image, for the conditional perplexities.
  */
 @Component(service = DatasetPlugin.class, property = MomaPlugin.NAME_PROPERTY + "=clipart")
 public final class ClipartPlugin implements DatasetPlugin {
@@ -55,8 +57,9 @@ public final class ClipartPlugin implements DatasetPlugin {
 
   @Override
   public DocumentSource open(String split, long seed, Options options) {
-    if (!split.equals("train") && !split.equals("valid")) {
-      throw new SpecException("data", "clipart has the splits train and valid, not '" + split + "'");
+    if (!List.of("train", "valid", "caption", "t2i").contains(split)) {
+      throw new SpecException("data", "clipart has the splits train, valid, caption (image then caption) and t2i (caption then"
+          + " image), not '" + split + "'");
     }
     int validEvery = options.getPositiveInt("validEvery");
     double captionFirst = options.getDouble("captionFirst");
@@ -101,7 +104,13 @@ public final class ClipartPlugin implements DatasetPlugin {
         () -> train.stream().limit(TOKENIZER_TEXTS).map(ClipartCorpus.Entry::text).toList(),
         () -> images(train, TOKENIZER_IMAGES, imageSize),
         () -> images(valid, REPORT_IMAGES, imageSize), 1234);
-    return new ClipartCorpus(split.equals("train") ? train : valid, tokenizer, imageSize, captionFirst);
+    return switch (split) {
+      case "train" -> new ClipartCorpus(train, tokenizer, imageSize, captionFirst);
+      case "valid" -> new ClipartCorpus(valid, tokenizer, imageSize, captionFirst);
+      // the held-out drawings for conditional perplexity: the caption scored after its image, or the image after its caption
+      default -> new ClipartCorpus(valid.stream().filter(e -> e.drawing() != null).toList(), tokenizer, imageSize,
+          split.equals("t2i") ? 1 : 0);
+    };
   }
 
   /** The first {@code n} drawings of {@code entries} that decode, fitted to the tokenizer's size (the others are named when read). */

@@ -24,6 +24,7 @@ public final class ShardsDatasetPlugin implements DatasetPlugin {
       List.of(
           new OptionSpec("train", OptionType.STRING, null, "shard file of the train split"),
           OptionSpec.string("valid", "", "shard file of the valid split (optional)"),
+          OptionSpec.json("splits", "further splits by name, e.g. {\"caption\": \"caption.shard\", \"t2i\": \"t2i.shard\"} (optional)"),
           OptionSpec.string("tokenizers", "", "tokenizer folder the shards must match (optional)"));
 
   @Override
@@ -43,9 +44,9 @@ public final class ShardsDatasetPlugin implements DatasetPlugin {
 
   @Override
   public DocumentSource open(String split, long seed, Options options) {
-    String file = options.getString(split.equals("train") ? "train" : "valid");
-    if (!split.equals("train") && !split.equals("valid") || file.isEmpty()) {
-      throw new SpecException(options.path(), "no shard file for split '" + split + "'");
+    String file = file(split, options);
+    if (file.isEmpty()) {
+      throw new SpecException(options.path(), "no shard file for split '" + split + "' (give it in train, valid or splits)");
     }
     ShardFile shard;
     try {
@@ -66,5 +67,24 @@ public final class ShardsDatasetPlugin implements DatasetPlugin {
       }
     }
     return shard;
+  }
+
+  /** The file of a split: the option of its name for train and valid, else its entry in {@code splits}; empty when none. */
+  private static String file(String split, Options options) {
+    if (split.equals("train") || split.equals("valid")) {
+      return options.getString(split);
+    }
+    com.fasterxml.jackson.databind.JsonNode splits = options.getJson("splits");
+    if (splits == null || splits.isNull() || splits.isMissingNode()) {
+      return "";
+    }
+    if (!splits.isObject()) {
+      throw new SpecException(options.path() + ".splits", "must be an object of split names to shard files");
+    }
+    com.fasterxml.jackson.databind.JsonNode f = splits.get(split);
+    if (f != null && !f.isTextual()) {
+      throw new SpecException(options.path() + ".splits." + split, "must be a shard file's path");
+    }
+    return f == null ? "" : f.asText();
   }
 }

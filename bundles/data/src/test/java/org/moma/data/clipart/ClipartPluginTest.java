@@ -88,6 +88,26 @@ class ClipartPluginTest {
   }
 
   @Test
+  void captionAndT2iHoldTheHeldOutDrawingsScoredOnTheirSecondPart() throws IOException {
+    fixture();
+    ClipartPlugin plugin = new ClipartPlugin();
+    DocumentSource valid = plugin.open("valid", 1, options(Map.of()));
+    long drawings = java.util.stream.LongStream.range(0, valid.size()).filter(i -> hasImage(valid.document(i))).count();
+    for (String split : new String[] {"caption", "t2i"}) {
+      DocumentSource s = plugin.open(split, 1, options(Map.of()));
+      assertEquals(drawings, s.size(), split + ": the held-out drawings");
+      for (long i = 0; i < s.size(); i++) {
+        TokenizedDocument d = s.document(i);
+        boolean captionFirst = d.modalities()[1] == Modality.TEXT.id();
+        assertEquals(split.equals("t2i"), captionFirst, split);
+        // scored from the second part: the caption after the image, or the image (its BEGIN_IMAGE marker) after the caption
+        assertTrue(d.scoreFrom() > 0 && d.scoreFrom() < d.length(), split + " scoreFrom " + d.scoreFrom());
+        assertEquals(split.equals("t2i") ? Modality.IMAGE.id() : Modality.TEXT.id(), d.modalities()[d.scoreFrom() + 1], split);
+      }
+    }
+  }
+
+  @Test
   void renderingsFitASquareOnWhiteKeepingTheirShape() {
     BufferedImage tall = new BufferedImage(20, 80, BufferedImage.TYPE_INT_ARGB); // all transparent but a black column
     for (int y = 0; y < 80; y++) {

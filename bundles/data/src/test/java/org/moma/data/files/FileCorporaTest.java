@@ -151,6 +151,13 @@ class FileCorporaTest {
     assertEquals(read.size(), shards.open("train", 0, shards.parseOptions(
         JSON.createObjectNode().put("train", shard.toString()).put("tokenizers", tokDir.toString()), "data.options")).size());
 
+    // evaluation splits (conditional perplexity's caption and t2i) by name; an unnamed split is refused, named
+    var named = JSON.createObjectNode().put("train", shard.toString());
+    named.putObject("splits").put("caption", shard.toString());
+    assertEquals(read.size(), shards.open("caption", 0, shards.parseOptions(named, "data.options")).size());
+    SpecException unnamed = assertThrows(SpecException.class, () -> shards.open("t2i", 0, shards.parseOptions(named, "data.options")));
+    assertTrue(unnamed.getMessage().contains("no shard file for split 't2i'"), unnamed.getMessage());
+
     // a tokenizer trained elsewhere has another identity
     Path other = dir.resolve("other");
     new org.moma.data.corpus.MixedModalTokenizer(
