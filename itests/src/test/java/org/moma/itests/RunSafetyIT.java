@@ -83,6 +83,41 @@ class RunSafetyIT {
   }
 
   @Test
+  void sigtermFinishesTheStepWritesACheckpointAndResumesAsTheUninterruptedRun() throws Exception {
+    int steps = 60;
+    Path spec = Files.writeString(work.resolve("spec.json"), SPEC.replace("STEPS", "" + steps)
+        .replace("\"dModel\": 32", "\"dModel\": 64").replace("\"seqLen\": 32", "\"seqLen\": 96").replace("\"batchSize\": 4", "\"batchSize\": 8")
+        .replace("\"checkpointEvery\": 4", "\"checkpointEvery\": 1000"));
+    Result ref = MomaProcess.run(Distribution.home(), work, "run", spec.toString(), "--output", "ref");
+    assertEquals(0, ref.exit(), ref.err());
+    List<Double> reference = losses(work.resolve("ref"));
+
+    Path run = work.resolve("termed");
+    Process p = start(List.of("run", spec.toString(), "--output", "termed"));
+    while (p.isAlive() && lines(run) < 10) {
+      Thread.sleep(20);
+    }
+    assertTrue(p.isAlive(), "the run finished before the signal (make it longer)");
+    p.destroy(); // SIGTERM
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the run did not end after SIGTERM");
+    String log = Files.readString(work.resolve("background.log"));
+    assertEquals(143, p.exitValue(), log);
+    int at = lines(run);
+    assertTrue(at >= 10 && at < steps, "stopped after step " + at);
+    assertTrue(log.contains("stopped after step " + at + " of " + steps + " (SIGTERM)"), log);
+    assertTrue(Files.isDirectory(run.resolve("checkpoints").resolve(String.format("step-%06d", at))),
+        "the stop wrote a checkpoint at step " + at + " (checkpointEvery is 1000): " + log);
+
+    Result resumed = MomaProcess.run(Distribution.home(), work, "run", "--resume", "termed");
+    assertEquals(0, resumed.exit(), resumed.err());
+    List<Double> got = losses(run);
+    assertEquals(steps, got.size());
+    for (int i = 0; i < steps; i++) {
+      assertEquals(reference.get(i), got.get(i), "step " + (i + 1) + " (SIGTERM after step " + at + ")");
+    }
+  }
+
+  @Test
   void aDamagedNewestCheckpointFallsBackToTheOlderOneAndSaysSo() throws Exception {
     Path spec = Files.writeString(work.resolve("spec.json"), SPEC.replace("STEPS", "12"));
     assertEquals(0, MomaProcess.run(Distribution.home(), work, "run", spec.toString(), "--output", "run").exit());

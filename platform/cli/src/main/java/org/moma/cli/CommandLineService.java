@@ -6,4 +6,11 @@ package org.moma.cli;
  */
 public interface CommandLineService {
   int execute(String[] args);
+
+  /**
+   * A signal's request to stop (SIGTERM, Ctrl-C): a training run finishes its step, writes a
+   * checkpoint and ends. Returns whether a run is training and will do so; when none is, the
+   * launcher ends the process as the signal would.
+   */
+  boolean requestStop(String signal);
 }

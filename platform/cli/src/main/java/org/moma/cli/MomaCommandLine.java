@@ -35,6 +35,11 @@ public final class MomaCommandLine implements CommandLineService {
   }
 
   @Override
+  public boolean requestStop(String signal) {
+    return org.moma.training.StopRequest.request(signal);
+  }
+
+  @Override
   public int execute(String[] args) {
     return execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
   }
@@ -48,6 +53,12 @@ public final class MomaCommandLine implements CommandLineService {
     cli.setErr(speaker ? err : console);
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
+          if (e instanceof org.moma.training.StopRequest.Stopped stopped) {
+            // not a failure: the run is resumable; the exit code is the signal's, as a shell expects
+            err.println((speaker ? "" : "rank " + world.rank() + ": ") + stopped.getMessage());
+            err.flush();
+            return stopped.getMessage().contains("SIGINT") ? 130 : 143;
+          }
           LOG.error(REPORTED, "command failed: {}", String.join(" ", args), e);
           boolean badInput = e instanceof SpecException || e instanceof IllegalArgumentException;
           // every rank meets the same bad input, and a peer's failure was told by that peer

@@ -235,6 +235,7 @@ public final class Main {
       }
       if (refs != null && refs.length > 0) {
         Object cli = context.getService(refs[0]);
+        StopSignals.install(cli);
         try {
           Method execute = cli.getClass().getMethod("execute", String[].class);
           return (Integer) execute.invoke(cli, (Object) args);

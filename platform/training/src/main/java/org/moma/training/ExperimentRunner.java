@@ -294,6 +294,8 @@ public final class ExperimentRunner {
         progress.accept(m);
         sinks.step(m);
       };
+      boolean stopping = false;
+      StopRequest.trainingStarts();
       try (BufferedWriter metrics = !writer ? null : Files.newBufferedWriter(metricsFile,
           resume ? new StandardOpenOption[] {StandardOpenOption.CREATE, StandardOpenOption.APPEND}
               : new StandardOpenOption[] {StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE})) {
@@ -360,9 +362,13 @@ public final class ExperimentRunner {
             now.values = HostReads.read(values);
             if (!world.isSingle()) {
               // the loss sums are this rank's: sum them over the ranks; the norms are of the summed gradients already
-              double[] lossSums = java.util.Arrays.copyOf(now.values, sums.size() * (1 + MODALITIES.size()));
+              // and whether any rank was asked to stop: every rank stops after the same step
+              int n = sums.size() * (1 + MODALITIES.size());
+              double[] lossSums = java.util.Arrays.copyOf(now.values, n + 1);
+              lossSums[n] = StopRequest.reason() != null ? 1 : 0;
               world.allreduceSum(lossSums);
-              System.arraycopy(lossSums, 0, now.values, 0, lossSums.length);
+              System.arraycopy(lossSums, 0, now.values, 0, n);
+              now.stopAsked = lossSums[n] > 0;
             }
             double gradNorm = now.values[now.values.length - 2];
             if (scaler != null && !Double.isFinite(gradNorm)) {
@@ -385,8 +391,10 @@ public final class ExperimentRunner {
           now.tokensPerSecond = tokens / ((System.nanoTime() - stepStart) / 1e9);
           now.elapsedSeconds = elapsedBefore + (System.nanoTime() - start) / 1e9;
           now.phases = new StepMetrics.Phases(phase[0], phase[1], phase[2], phase[3], phase[4], 0);
+          // a stop asked for (a signal, the console) ends the run after this step, with its checkpoint
+          stopping = step < training.steps() && (world.isSingle() ? StopRequest.reason() != null : now.stopAsked);
           now.checkpoint = writer
-              && ((training.checkpointEvery() > 0 && step % training.checkpointEvery() == 0) || step == training.steps());
+              && ((training.checkpointEvery() > 0 && step % training.checkpointEvery() == 0) || step == training.steps() || stopping);
           if (now.checkpoint) {
             HostReads.flush(); // a checkpoint's step is not counted: it reads everything
           } else {
@@ -398,6 +406,9 @@ public final class ExperimentRunner {
           while (!pending.isEmpty() && pending.peekFirst().values != null) {
             emit(pending.removeFirst(), metrics, report);
           }
+          if (stopping) {
+            break;
+          }
         }
         HostReads.flush();
         while (!pending.isEmpty()) {
@@ -407,9 +418,16 @@ public final class ExperimentRunner {
         failure = e;
         throw e;
       } finally {
+        StopRequest.trainingEnds();
         HostReads.discard();
         pending.forEach(p -> p.kept.close());
         sinks.end(last[0], failure);
+      }
+      if (stopping) {
+        String why = StopRequest.reason() != null ? StopRequest.reason() : "a stop asked for on another rank";
+        LOG.info("{} stopped after step {} ({}): checkpoint written", spec.name(), step, why);
+        throw new StopRequest.Stopped("stopped after step " + step + " of " + training.steps() + " (" + why + "), its checkpoint"
+            + " written: resume with moma run --resume " + dir, step);
       }
       return summarize(lastLoss, elapsedBefore + (System.nanoTime() - start) / 1e9);
     }
@@ -428,6 +446,7 @@ public final class ExperimentRunner {
       double elapsedSeconds;
       StepMetrics.Phases phases;
       boolean checkpoint;
+      boolean stopAsked; // data parallel: some rank was asked to stop (summed with the losses)
       Long hostReads;
       Double lossScale;
       boolean skipped;

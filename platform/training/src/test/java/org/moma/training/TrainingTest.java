@@ -99,6 +99,40 @@ class TrainingTest {
   }
 
   @Test
+  void aStopAskedForEndsTheStepWithACheckpointAndResumesAsIfUninterrupted() throws Exception {
+    List<StepMetrics> uninterrupted = new ArrayList<>();
+    runner().run(spec("whole", 12, 100), uninterrupted::add);
+    assertTrue(!StopRequest.request("before any run"), "no loop was training to take it");
+    StopRequest.clear();
+    List<StepMetrics> first = new ArrayList<>();
+    StopRequest.Stopped stopped;
+    try {
+      stopped = org.junit.jupiter.api.Assertions.assertThrows(StopRequest.Stopped.class, () -> runner().run(spec("stopped", 12, 100), m -> {
+        first.add(m);
+        if (m.step() == 3) {
+          assertTrue(StopRequest.request("SIGTERM"), "a loop is training");
+        }
+      }));
+    } finally {
+      StopRequest.clear();
+    }
+    int at = stopped.step();
+    assertTrue(at >= 3 && at < 12, "stopped after step " + at);
+    assertTrue(stopped.getMessage().contains("SIGTERM") && stopped.getMessage().contains("moma run --resume"), stopped.getMessage());
+    Path run = dir.resolve("stopped");
+    assertEquals(at, Files.readAllLines(run.resolve("metrics.jsonl")).size(), "every trained step logged, none after");
+    assertTrue(Files.isDirectory(run.resolve("checkpoints").resolve(String.format("step-%06d", at))),
+        "the stop wrote a checkpoint though checkpointEvery is 100");
+    List<StepMetrics> rest = new ArrayList<>();
+    runner().resume(run, rest::add);
+    assertEquals(12 - at, rest.size());
+    for (int i = 0; i < 12; i++) {
+      double loss = i < at ? first.get(i).loss() : rest.get(i - at).loss();
+      assertEquals(uninterrupted.get(i).loss(), loss, "step " + (i + 1) + " (stopped after " + at + ")");
+    }
+  }
+
+  @Test
   void aVocabularySmallerThanTheTokenizersIsNamed() {
     ExperimentSpec small = SpecReader.parse(SpecReader.toJson(spec("small", 6)).replace("\"vocabSize\" : 0", "\"vocabSize\" : 10"), "s");
     org.moma.api.SpecException e =
