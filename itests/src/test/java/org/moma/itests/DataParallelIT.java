@@ -82,6 +82,46 @@ class DataParallelIT {
   }
 
   @Test
+  void sigtermToTheLaunchingProcessStopsBothRanksAfterOneStepWithACheckpointThatResumes() throws Exception {
+    int steps = 80;
+    Path spec = Files.writeString(work.resolve("t.json"), SPEC.replace("NAME", "t").replace("FFN", "")
+        .replace("\"steps\": 30", "\"steps\": " + steps).replace("\"checkpointEvery\": 10", "\"checkpointEvery\": 1000"));
+    assertEquals(0, MomaProcess.run(Distribution.home(), work, "run", spec.toString(), "--output", "ref").exit());
+    List<Double> reference = losses(work.resolve("ref"));
+
+    Path run = work.resolve("termed");
+    Path log = work.resolve("termed.log");
+    Process p = new ProcessBuilder(Distribution.home().resolve("bin/moma").toString(), "run", spec.toString(), "--output", "termed",
+        "--ranks", "2").directory(work.toFile()).redirectErrorStream(true).redirectOutput(log.toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+    while (p.isAlive() && lines(run) < 10) {
+      Thread.sleep(20);
+    }
+    assertTrue(p.isAlive(), "the run finished before the signal (make it longer)");
+    p.destroy(); // SIGTERM to moma, which passes it on to the ranks
+    assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), "the job did not end after SIGTERM");
+    String out = Files.readString(log);
+    assertEquals(143, p.exitValue(), out);
+    int at = lines(run);
+    assertTrue(at >= 10 && at < steps, "stopped after step " + at + ": " + out);
+    assertTrue(out.contains("rank 1: stopped after step " + at + " of " + steps + " (SIGTERM)"), "both ranks stop after the same step: " + out);
+    assertTrue(Files.isDirectory(run.resolve("checkpoints").resolve(String.format("step-%06d", at))), out);
+
+    Result resumed = MomaProcess.run(Distribution.home(), work, "run", "--resume", "termed", "--ranks", "2");
+    assertEquals(0, resumed.exit(), resumed.out() + resumed.err());
+    List<Double> got = losses(run);
+    assertEquals(steps, got.size());
+    for (int i = 0; i < steps; i++) {
+      assertEquals(0, Math.abs(reference.get(i) - got.get(i)) / reference.get(i), 1e-4, "step " + (i + 1) + " (stopped after " + at + ")");
+    }
+  }
+
+  private static int lines(Path run) throws Exception {
+    Path metrics = run.resolve("metrics.jsonl");
+    return Files.isRegularFile(metrics) ? (int) Files.readAllLines(metrics).stream().filter(l -> l.endsWith("}")).count() : 0;
+  }
+
+  @Test
   void aGlobalBatchThatDoesNotDivideAmongTheRanksIsOneClearLine() throws Exception {
     Path spec = Files.writeString(work.resolve("odd.json"), SPEC.replace("NAME", "odd").replace("FFN", ""));
     Result r = MomaProcess.run(Distribution.home(), work, "run", spec.toString(), "--output", "odd", "--ranks", "3");

@@ -17,6 +17,25 @@ final class Launch {
 
   private Launch() {}
 
+  private static volatile Process child;
+
+  /**
+   * A stop asked of this process while it waits for mpirun: SIGTERM goes to the ranks themselves
+   * (they finish the step, checkpoint and end), not to mpirun, which would send it only after a
+   * pause and kill them a second later (Open MPI 4's odls_base_sigkill_timeout, twice); this
+   * process then ends with mpirun.
+   *
+   * @return whether an mpirun was running to pass it on
+   */
+  static boolean passStopOn() {
+    Process running = child;
+    if (running == null || !running.isAlive()) {
+      return false;
+    }
+    running.descendants().forEach(ProcessHandle::destroy);
+    return true;
+  }
+
   static int ranks(int ranks, Collectives world, List<String> args) {
     if (ranks < 1) {
       throw new IllegalArgumentException("--ranks must be at least 1, found " + ranks);
@@ -39,12 +58,15 @@ final class Launch {
     env.putIfAbsent("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1");
     try {
       Process process = builder.start();
+      child = process;
       try {
         return process.waitFor();
       } catch (InterruptedException e) {
         process.destroy();
         Thread.currentThread().interrupt();
         return MomaCommandLine.FAILED;
+      } finally {
+        child = null;
       }
     } catch (IOException e) {
       throw new IllegalStateException("cannot start mpirun: " + e.getMessage(), e);

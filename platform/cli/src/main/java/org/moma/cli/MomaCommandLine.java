@@ -36,7 +36,7 @@ public final class MomaCommandLine implements CommandLineService {
 
   @Override
   public boolean requestStop(String signal) {
-    return org.moma.training.StopRequest.request(signal);
+    return Launch.passStopOn() || org.moma.training.StopRequest.request(signal);
   }
 
   @Override

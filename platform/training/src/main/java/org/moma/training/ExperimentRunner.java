@@ -424,6 +424,8 @@ public final class ExperimentRunner {
         sinks.end(last[0], failure);
       }
       if (stopping) {
+        // a rank that ended before the writer's checkpoint is complete would have mpirun kill the writer
+        world.barrier();
         String why = StopRequest.reason() != null ? StopRequest.reason() : "a stop asked for on another rank";
         LOG.info("{} stopped after step {} ({}): checkpoint written", spec.name(), step, why);
         throw new StopRequest.Stopped("stopped after step " + step + " of " + training.steps() + " (" + why + "), its checkpoint"
