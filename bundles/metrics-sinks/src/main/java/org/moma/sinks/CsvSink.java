@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.moma.api.MomaPlugin;
@@ -23,7 +22,7 @@ import org.osgi.service.component.annotations.Component;
 /**
  * {@code csv}: one row per step in a CSV file of the run folder (a spreadsheet or pandas opens it
  * as it is). A resumed run keeps the rows up to the step it resumed from and appends after them,
- * as {@code metrics.jsonl} does.
+ * as {@code metrics.jsonl} does, rebuilt from the run's record.
  */
 @Component(service = MetricsSinkPlugin.class, property = MomaPlugin.NAME_PROPERTY + "=csv")
 public final class CsvSink implements MetricsSinkPlugin {
@@ -64,18 +63,14 @@ public final class CsvSink implements MetricsSinkPlugin {
 
     @Override
     public void start(RunStart run) throws IOException {
+      // a resumed run rewrites the rows before its first step from the run's own record: the file's
+      // rows may stop short of the checkpoint (a kill between it and the row) or run past it
       Path path = run.folder().resolve(file);
-      List<String> kept = new ArrayList<>(List.of(HEADER));
-      if (run.firstStep() > 1 && Files.exists(path)) {
-        for (String line : Files.readAllLines(path, StandardCharsets.UTF_8)) {
-          int comma = line.indexOf(',');
-          if (comma > 0 && line.substring(0, comma).matches("\\d+") && Integer.parseInt(line.substring(0, comma)) < run.firstStep()) {
-            kept.add(line); // the steps before the resumed one; the rest are trained again
-          }
-        }
-      }
-      Files.write(path, kept, StandardCharsets.UTF_8);
+      Files.write(path, List.of(HEADER), StandardCharsets.UTF_8);
       out = Files.newBufferedWriter(path, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+      for (StepMetrics m : run.earlier()) {
+        step(m);
+      }
     }
 
     @Override

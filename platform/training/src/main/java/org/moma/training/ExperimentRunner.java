@@ -81,6 +81,9 @@ import org.slf4j.LoggerFactory;
 public final class ExperimentRunner {
   private static final Logger LOG = LoggerFactory.getLogger(ExperimentRunner.class);
   private static final ObjectMapper JSON = new ObjectMapper();
+  // a line of an older version may carry fields StepMetrics no longer has
+  private static final ObjectMapper METRICS_LINE =
+      new ObjectMapper().configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
   private final Plugins plugins;
   private final Collectives world;
   private final PrintWriter console;
@@ -288,7 +291,13 @@ public final class ExperimentRunner {
       Deque<PendingStep> pending = new ArrayDeque<>();
       Throwable failure = null;
       StepMetrics[] last = new StepMetrics[1];
-      sinks.start(new RunStart(spec.name(), dir, device.toString(), training.steps(), step + 1, world.size()));
+      List<StepMetrics> earlier = new ArrayList<>();
+      if (resume && writer) {
+        for (String line : Files.readAllLines(metricsFile)) {
+          earlier.add(METRICS_LINE.readValue(line, StepMetrics.class));
+        }
+      }
+      sinks.start(new RunStart(spec.name(), dir, device.toString(), training.steps(), step + 1, world.size(), earlier));
       Consumer<StepMetrics> report = m -> {
         last[0] = m;
         progress.accept(m);

@@ -136,6 +136,29 @@ class TrainingPartsTest {
   }
 
   @Test
+  void aResumedCsvSinkRebuildsItsRowsUpToTheCheckpointFromTheRunsRecord() throws Exception {
+    String parts = ", \"sinks\": [{\"name\": \"csv\"}], \"checkpointEvery\": 4";
+    runner(null).run(spec("whole", 10, parts), m -> { });
+    List<String> whole = Files.readAllLines(dir.resolve("whole/metrics.csv"));
+    assertThrows(RuntimeException.class, () -> runner(null).run(spec("cut", 10, parts), m -> {
+      if (m.step() == 6) {
+        throw new RuntimeException("killed");
+      }
+    }));
+    // as if killed between the step-4 checkpoint and its row: the file stops at step 3
+    Path csv = dir.resolve("cut/metrics.csv");
+    Files.write(csv, Files.readAllLines(csv).subList(0, 4));
+    runner(null).resume(dir.resolve("cut"), m -> { });
+    List<String> rows = Files.readAllLines(csv);
+    assertEquals(11, rows.size(), "a header and steps 1..10 once each: " + rows);
+    for (int i = 1; i <= 10; i++) {
+      String[] got = rows.get(i).split(",");
+      String[] want = whole.get(i).split(",");
+      assertEquals(want[0] + "," + want[1], got[0] + "," + got[1], "step and loss of row " + i);
+    }
+  }
+
+  @Test
   void aZLossTermWeightsTheObjectiveAndTwoKnobsForOneWeightAreRefused() {
     List<StepMetrics> none = new ArrayList<>();
     List<StepMetrics> term = new ArrayList<>();

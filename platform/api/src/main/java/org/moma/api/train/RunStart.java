@@ -1,6 +1,7 @@
 package org.moma.api.train;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * A run as it starts (or resumes).
@@ -11,5 +12,12 @@ import java.nio.file.Path;
  * @param steps the steps of the whole run
  * @param firstStep the first step this process trains: 1, or the step after the checkpoint it resumed from
  * @param ranks data-parallel ranks
+ * @param earlier on a resume, the metrics of the steps before {@code firstStep} as the run folder's
+ *     {@code metrics.jsonl} holds them (the checkpoint's own step included, even when a kill came
+ *     before its line was written), so a sink can rebuild what it wrote; empty on a fresh run
  */
-public record RunStart(String name, Path folder, String device, int steps, int firstStep, int ranks) {}
+public record RunStart(String name, Path folder, String device, int steps, int firstStep, int ranks, List<StepMetrics> earlier) {
+  public RunStart {
+    earlier = List.copyOf(earlier);
+  }
+}
