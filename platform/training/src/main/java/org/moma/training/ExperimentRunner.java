@@ -20,6 +20,7 @@ import java.io.PrintWriter;
 
 import org.moma.model.LanguageModelLoss;
 import org.moma.runs.Checkpoints;
+import org.moma.runs.RunStatus;
 import org.moma.runs.RunFolder;
 import org.moma.api.train.StepMetrics;
 
@@ -279,6 +280,9 @@ public final class ExperimentRunner {
       Path metricsFile = dir.resolve("metrics.jsonl");
       if (resume) {
         restore(metricsFile);
+        if (writer) {
+          RunStatus.clearEnd(dir); // the run goes on
+        }
       } else {
         parallel.broadcastParameters(); // every rank starts from rank 0's initialization
       }
@@ -431,16 +435,31 @@ public final class ExperimentRunner {
         HostReads.discard();
         pending.forEach(p -> p.kept.close());
         sinks.end(last[0], failure);
+        if (failure != null && writer) {
+          recordEnd("failed", last[0] == null ? step - 1 : last[0].step(), String.valueOf(failure.getMessage()));
+        }
       }
       if (stopping) {
+        String why = StopRequest.reason() != null ? StopRequest.reason() : "a stop asked for on another rank";
+        if (writer) {
+          recordEnd("stopped", step, why);
+        }
         // a rank that ended before the writer's checkpoint is complete would have mpirun kill the writer
         world.barrier();
-        String why = StopRequest.reason() != null ? StopRequest.reason() : "a stop asked for on another rank";
         LOG.info("{} stopped after step {} ({}): checkpoint written", spec.name(), step, why);
         throw new StopRequest.Stopped("stopped after step " + step + " of " + training.steps() + " (" + why + "), its checkpoint"
             + " written: resume with moma run --resume " + dir, step);
       }
       return summarize(lastLoss, elapsedBefore + (System.nanoTime() - start) / 1e9);
+    }
+
+    /** Leaves the run folder's word on how the run ended, for whoever lists runs; never masks the run's own error. */
+    private void recordEnd(String state, int lastStep, String reason) {
+      try {
+        RunStatus.recordEnd(dir, state, lastStep, reason);
+      } catch (IOException e) {
+        LOG.warn("{}: cannot record that the run {}: {}", dir, state, e.getMessage());
+      }
     }
 
     /** What a step knows at once; its losses and gradient norm ({@code values}) arrive when read. */

@@ -145,6 +145,11 @@ class TrainingPartsTest {
         throw new RuntimeException("killed");
       }
     }));
+    org.moma.runs.RunStatus failed = org.moma.runs.RunStatus.read(dir.resolve("cut"));
+    assertEquals("failed", failed.state());
+    assertEquals("killed", failed.reason(), "the error's message");
+    assertEquals(Files.readAllLines(dir.resolve("cut/metrics.jsonl")).size(), failed.step(), "the last step logged");
+    assertTrue(failed.step() >= 5, "it failed at step 6: " + failed.step());
     // as if killed between the step-4 checkpoint and its row: the file stops at step 3
     Path csv = dir.resolve("cut/metrics.csv");
     Files.write(csv, Files.readAllLines(csv).subList(0, 4));

@@ -123,8 +123,13 @@ class TrainingTest {
     assertEquals(at, Files.readAllLines(run.resolve("metrics.jsonl")).size(), "every trained step logged, none after");
     assertTrue(Files.isDirectory(run.resolve("checkpoints").resolve(String.format("step-%06d", at))),
         "the stop wrote a checkpoint though checkpointEvery is 100");
+    org.moma.runs.RunStatus status = org.moma.runs.RunStatus.read(run);
+    assertEquals("stopped", status.state());
+    assertEquals("SIGTERM", status.reason());
+    assertEquals(at, status.step());
     List<StepMetrics> rest = new ArrayList<>();
     runner().resume(run, rest::add);
+    assertEquals("finished", org.moma.runs.RunStatus.read(run).state(), "the resume cleared the stop's word");
     assertEquals(12 - at, rest.size());
     for (int i = 0; i < 12; i++) {
       double loss = i < at ? first.get(i).loss() : rest.get(i - at).loss();
