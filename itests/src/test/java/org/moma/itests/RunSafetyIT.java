@@ -108,6 +108,11 @@ class RunSafetyIT {
     assertTrue(Files.isDirectory(run.resolve("checkpoints").resolve(String.format("step-%06d", at))),
         "the stop wrote a checkpoint at step " + at + " (checkpointEvery is 1000): " + log);
 
+    Result listed = MomaProcess.run(Distribution.home(), work, "runs", ".");
+    assertEquals(0, listed.exit(), listed.err());
+    assertTrue(listed.out().lines().anyMatch(l -> l.matches("termed +stopped +" + at + "/" + steps + " .* SIGTERM")), listed.out());
+    assertTrue(listed.out().lines().anyMatch(l -> l.matches("ref +finished +" + steps + "/" + steps + " .*")), listed.out());
+
     Result resumed = MomaProcess.run(Distribution.home(), work, "run", "--resume", "termed");
     assertEquals(0, resumed.exit(), resumed.err());
     List<Double> got = losses(run);

@@ -28,7 +28,7 @@ import picocli.CommandLine.Parameters;
     version = "MoMa Platform 0.1.0",
     description = "Mixed-modal early-fusion models with modality-aware sparsity.",
     subcommands = {MomaCommand.ListCommand.class, MomaCommand.RunCommand.class, MomaCommand.TokenizeCommand.class,
-        MomaCommand.FlopsCommand.class, EvalCommand.class, ReportCommand.class, TrainAuxCommand.class, UpcycleCommand.class, GenerateCommand.class, BenchCommand.class, EnvCommand.class, PackCommand.class, MomaCommand.ShellCommand.class})
+        MomaCommand.FlopsCommand.class, EvalCommand.class, ReportCommand.class, TrainAuxCommand.class, UpcycleCommand.class, GenerateCommand.class, BenchCommand.class, EnvCommand.class, PackCommand.class, RunsCommand.class, MomaCommand.ShellCommand.class})
 final class MomaCommand implements Callable<Integer> {
   final Plugins plugins;
   final Collectives world;
@@ -42,7 +42,7 @@ final class MomaCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    out.println("moma: give a command (list, run, eval, report, flops, tokenize, bench, env, shell); 'moma --help' lists them.");
+    out.println("moma: give a command (list, run, runs, eval, report, flops, tokenize, bench, env, shell); 'moma --help' lists them.");
     return MomaCommandLine.USAGE;
   }
 
