@@ -111,7 +111,11 @@ public record RunStatus(String name, String state, int step, int steps, double l
     return line != null && line.path(field).isNumber() ? line.path(field).asDouble() : Double.NaN;
   }
 
-  /** Whether a process holds the folder's lock; the probe lock is dropped at once. */
+  /**
+   * Whether a process holds the folder's lock; the probe lock is dropped at once. Meant for another
+   * process than the holder: on POSIX, closing the probe's channel in the holder's own JVM would
+   * drop the holder's lock too.
+   */
   private static boolean locked(Path dir) throws IOException {
     Path file = dir.resolve(RunFolder.LOCK);
     if (!Files.isRegularFile(file)) {
