@@ -112,6 +112,15 @@ class RunSafetyIT {
     assertEquals(0, listed.exit(), listed.err());
     assertTrue(listed.out().lines().anyMatch(l -> l.matches("termed +stopped +" + at + "/" + steps + " .* SIGTERM")), listed.out());
     assertTrue(listed.out().lines().anyMatch(l -> l.matches("ref +finished +" + steps + "/" + steps + " .*")), listed.out());
+    Result asJson = MomaProcess.run(Distribution.home(), work, "runs", ".", "--json");
+    assertEquals(0, asJson.exit(), asJson.err());
+    com.fasterxml.jackson.databind.JsonNode runs = new ObjectMapper().readTree(asJson.out());
+    assertEquals(2, runs.size(), asJson.out());
+    assertEquals("ref", runs.get(0).get("name").asText());
+    assertEquals("finished", runs.get(0).get("state").asText());
+    assertEquals("stopped", runs.get(1).get("state").asText());
+    assertEquals(at, runs.get(1).get("step").asInt());
+    assertEquals("SIGTERM", runs.get(1).get("reason").asText());
 
     Result resumed = MomaProcess.run(Distribution.home(), work, "run", "--resume", "termed");
     assertEquals(0, resumed.exit(), resumed.err());

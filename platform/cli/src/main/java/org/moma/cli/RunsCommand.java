@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import org.moma.runs.RunStatus;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
@@ -25,6 +26,9 @@ final class RunsCommand implements Callable<Integer> {
   @Parameters(index = "0", arity = "0..1", paramLabel = "DIR", description = "folder holding run folders (default: runs)")
   Path dir = Path.of("runs");
 
+  @Option(names = "--json", description = "one JSON array of objects (name, state, step, steps, losses, tokensPerSecond, etaSeconds, reason)")
+  boolean json;
+
   @Override
   public Integer call() throws IOException {
     if (!Files.isDirectory(dir)) {
@@ -33,6 +37,15 @@ final class RunsCommand implements Callable<Integer> {
     List<Path> runs;
     try (Stream<Path> entries = Files.list(dir)) {
       runs = entries.filter(p -> Files.isRegularFile(p.resolve("spec.json"))).sorted().toList();
+    }
+    if (json) {
+      List<java.util.Map<String, Object>> all = new java.util.ArrayList<>();
+      for (Path run : runs) {
+        all.add(RunStatus.read(run).fields());
+      }
+      parent.out.println(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(all));
+      parent.out.flush();
+      return 0;
     }
     parent.out.printf(Locale.ROOT, "%-24s %-9s %11s  %-26s %9s  %s%n", "run", "state", "step", "loss (text / image)", "tokens/s",
         "left / why it ended");

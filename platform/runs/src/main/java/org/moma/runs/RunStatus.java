@@ -107,6 +107,27 @@ public record RunStatus(String name, String state, int step, int steps, double l
     Files.deleteIfExists(dir.resolve(ENDED));
   }
 
+  /** The fields by name for JSON, a figure not known (NaN) as null; the console's runs list serves the same. */
+  public Map<String, Object> fields() {
+    Map<String, Object> f = new LinkedHashMap<>();
+    f.put("name", name);
+    f.put("state", state);
+    f.put("step", step);
+    f.put("steps", steps);
+    f.put("loss", known(loss));
+    f.put("lossText", known(lossText));
+    f.put("lossImage", known(lossImage));
+    f.put("tokensPerSecond", known(tokensPerSecond));
+    f.put("etaSeconds", known(etaSeconds));
+    f.put("reason", reason);
+    f.put("truncatedLine", truncatedLine);
+    return f;
+  }
+
+  private static Double known(double v) {
+    return Double.isNaN(v) ? null : v;
+  }
+
   private static double number(JsonNode line, String field) {
     return line != null && line.path(field).isNumber() ? line.path(field).asDouble() : Double.NaN;
   }

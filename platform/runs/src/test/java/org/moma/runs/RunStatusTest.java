@@ -31,6 +31,9 @@ class RunStatusTest {
     assertEquals("new", fresh.state());
     assertEquals(0, fresh.step());
     assertTrue(Double.isNaN(fresh.loss()));
+    assertEquals("{\"name\":\"fresh\",\"state\":\"new\",\"step\":0,\"steps\":10,\"loss\":null,\"lossText\":null,\"lossImage\":null,"
+        + "\"tokensPerSecond\":null,\"etaSeconds\":null,\"reason\":null,\"truncatedLine\":false}",
+        new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(fresh.fields()), "an unknown figure is null, never NaN");
 
     Path done = run("done", 3);
     Files.writeString(done.resolve("summary.json"), "{}");
