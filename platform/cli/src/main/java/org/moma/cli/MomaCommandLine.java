@@ -57,7 +57,7 @@ public final class MomaCommandLine implements CommandLineService {
             // not a failure: the run is resumable; the exit code is the signal's, as a shell expects
             err.println((speaker ? "" : "rank " + world.rank() + ": ") + stopped.getMessage());
             err.flush();
-            return stopped.getMessage().contains("SIGINT") ? 130 : 143;
+            return "SIGINT".equals(stopped.reason()) ? 130 : 143;
           }
           LOG.error(REPORTED, "command failed: {}", String.join(" ", args), e);
           boolean badInput = e instanceof SpecException || e instanceof IllegalArgumentException;

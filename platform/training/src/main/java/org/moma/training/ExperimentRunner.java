@@ -81,9 +81,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ExperimentRunner {
   private static final Logger LOG = LoggerFactory.getLogger(ExperimentRunner.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
-  // a line of an older version may carry fields StepMetrics no longer has
-  private static final ObjectMapper METRICS_LINE =
+  // reading back metrics lines: one of an older version may carry fields StepMetrics no longer has
+  private static final ObjectMapper JSON =
       new ObjectMapper().configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
   private final Plugins plugins;
   private final Collectives world;
@@ -278,8 +277,11 @@ public final class ExperimentRunner {
 
     RunResult run(boolean resume, Consumer<StepMetrics> progress, Sinks sinks) throws IOException {
       Path metricsFile = dir.resolve("metrics.jsonl");
+      List<StepMetrics> earlier = new ArrayList<>(); // a resume's steps before its checkpoint, for the sinks
       if (resume) {
-        restore(metricsFile);
+        for (String line : restore(metricsFile)) {
+          earlier.add(JSON.readValue(line, StepMetrics.class));
+        }
         if (writer) {
           RunStatus.clearEnd(dir); // the run goes on
         }
@@ -295,12 +297,6 @@ public final class ExperimentRunner {
       Deque<PendingStep> pending = new ArrayDeque<>();
       Throwable failure = null;
       StepMetrics[] last = new StepMetrics[1];
-      List<StepMetrics> earlier = new ArrayList<>();
-      if (resume && writer) {
-        for (String line : Files.readAllLines(metricsFile)) {
-          earlier.add(METRICS_LINE.readValue(line, StepMetrics.class));
-        }
-      }
       sinks.start(new RunStart(spec.name(), dir, device.toString(), training.steps(), step + 1, world.size(), earlier));
       Consumer<StepMetrics> report = m -> {
         last[0] = m;
@@ -448,7 +444,7 @@ public final class ExperimentRunner {
         world.barrier();
         LOG.info("{} stopped after step {} ({}): checkpoint written", spec.name(), step, why);
         throw new StopRequest.Stopped("stopped after step " + step + " of " + training.steps() + " (" + why + "), its checkpoint"
-            + " written: resume with moma run --resume " + dir, step);
+            + " written: resume with moma run --resume " + dir, step, why);
       }
       return summarize(lastLoss, elapsedBefore + (System.nanoTime() - start) / 1e9);
     }
@@ -562,7 +558,11 @@ public final class ExperimentRunner {
       return now;
     }
 
-    private void restore(Path metricsFile) throws IOException {
+    /**
+     * Restores the newest intact checkpoint; returns the metrics lines of the steps up to it, as
+     * rank 0 rewrote metrics.jsonl (empty on the other ranks).
+     */
+    private List<String> restore(Path metricsFile) throws IOException {
       Checkpoints.Resumable resumable = Checkpoints.resumable(dir);
       if (resumable == null) {
         LOG.warn("{} has no checkpoint yet: training it again from step 0", dir);
@@ -570,7 +570,7 @@ public final class ExperimentRunner {
           Files.write(metricsFile, List.of());
         }
         parallel.broadcastParameters();
-        return;
+        return List.of();
       }
       Path checkpoint = resumable.checkpoint();
       Checkpoints.State state = resumable.state();
@@ -587,8 +587,9 @@ public final class ExperimentRunner {
       cumulativeFlops = state.cumulativeFlops();
       elapsedBefore = state.elapsedSeconds();
       // steps logged after the checkpoint are replayed, so drop them from the metrics (a line cut by a kill too)
+      List<String> lines = List.of();
       if (writer) {
-        List<String> lines = new ArrayList<>(Files.exists(metricsFile) ? Files.readAllLines(metricsFile) : List.of());
+        lines = new ArrayList<>(Files.exists(metricsFile) ? Files.readAllLines(metricsFile) : List.of());
         lines = new ArrayList<>(lines.subList(0, Math.min(step, lines.size())));
         if (lines.size() == step - 1 && state.metricsLine() != null) {
           lines.add(state.metricsLine()); // killed between the checkpoint and its metrics line
@@ -596,6 +597,7 @@ public final class ExperimentRunner {
         Files.write(metricsFile, lines);
       }
       LOG.info("resumed {} at step {} from {}", spec.name(), step, checkpoint);
+      return lines;
     }
 
     private RunResult summarize(double loss, double totalSeconds) throws IOException {

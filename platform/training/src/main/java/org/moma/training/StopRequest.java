@@ -48,10 +48,17 @@ public final class StopRequest {
   /** A run stopped on request after a step, its checkpoint written: resumable, not failed. */
   public static final class Stopped extends RuntimeException {
     private final int step;
+    private final String reason;
 
-    Stopped(String message, int step) {
+    Stopped(String message, int step, String reason) {
       super(message);
       this.step = step;
+      this.reason = reason;
+    }
+
+    /** What asked for the stop: {@code SIGTERM}, {@code SIGINT}, or another rank's request. */
+    public String reason() {
+      return reason;
     }
 
     /** The last step trained and checkpointed. */
