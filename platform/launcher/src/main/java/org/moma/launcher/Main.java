@@ -32,6 +32,8 @@ import org.slf4j.MarkerFactory;
 public final class Main {
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
   static final String CLI_SERVICE = "org.moma.cli.CommandLineService";
+  /** {@code moma console}'s entry point, in a bundle of its own under {@code bundle/console/}. */
+  static final String CONSOLE_SERVICE = "org.moma.console.ConsoleService";
   private static final long SERVICE_TIMEOUT_MS = 60_000;
 
   private Main() {}
@@ -64,14 +66,15 @@ public final class Main {
       System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(intraOpThreads(ranksHere)));
     }
     boolean shell = args.length > 0 && args[0].equals("shell");
-    Framework framework = start(home, shell);
+    boolean console = args.length > 0 && args[0].equals("console");
+    Framework framework = start(home, shell, console);
     try {
       if (shell) {
         framework.waitForStop(0);
         return 0;
       }
       awaitPlugins(framework.getBundleContext(), Path.of(framework.getBundleContext().getProperty("felix.fileinstall.dir")));
-      return invokeCli(framework.getBundleContext(), args);
+      return invokeCli(framework.getBundleContext(), console ? CONSOLE_SERVICE : CLI_SERVICE, args);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return 1;
@@ -103,9 +106,17 @@ public final class Main {
     return Math.max(1, Runtime.getRuntime().availableProcessors() / ranksHere);
   }
 
-  /** Boots the framework and starts every bundle; a bundle that fails is a launch error naming it. */
-  static Framework start(Path home, boolean shell) throws LaunchException {
+  /**
+   * Boots the framework and starts every bundle; a bundle that fails is a launch error naming it.
+   * Only {@code moma console} installs the HTTP bundles ({@code bundle/console/}), with the port
+   * closed until the console has its access rules in place: no other command opens a port.
+   */
+  static Framework start(Path home, boolean shell, boolean console) throws LaunchException {
     Map<String, String> config = frameworkConfig(home, shell);
+    if (console) {
+      config.put("org.apache.felix.http.enable", "false");
+      config.put("org.apache.felix.https.enable", "false");
+    }
     Framework framework = new FrameworkFactory().newFramework(config);
     try {
       framework.init();
@@ -116,7 +127,11 @@ public final class Main {
         context.registerService(org.osgi.framework.hooks.weaving.WeavingHook.class, new HostReadWeaver(), null);
       }
       List<Bundle> installed = new ArrayList<>();
-      for (Path jar : bundleJars(home.resolve("bundle"), shell)) {
+      List<Path> jars = new ArrayList<>(bundleJars(home.resolve("bundle"), shell));
+      if (console) {
+        jars.addAll(bundleJars(home.resolve("bundle/console"), false));
+      }
+      for (Path jar : jars) {
         installed.add(context.installBundle("reference:" + jar.toUri()));
       }
       for (Bundle bundle : installed) {
@@ -224,12 +239,12 @@ public final class Main {
   }
 
   /** Finds the runtime's command-line service (waiting for DS) and calls it by reflection. */
-  static int invokeCli(BundleContext context, String[] args) throws LaunchException, InterruptedException {
+  static int invokeCli(BundleContext context, String service, String[] args) throws LaunchException, InterruptedException {
     long deadline = System.currentTimeMillis() + SERVICE_TIMEOUT_MS;
     while (true) {
       ServiceReference<?>[] refs;
       try {
-        refs = context.getAllServiceReferences(CLI_SERVICE, null);
+        refs = context.getAllServiceReferences(service, null);
       } catch (org.osgi.framework.InvalidSyntaxException e) {
         throw new IllegalStateException(e);
       }

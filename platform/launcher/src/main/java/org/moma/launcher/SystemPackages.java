@@ -14,6 +14,8 @@ final class SystemPackages {
           "org.slf4j.event;version=" + SLF4J,
           "org.slf4j.helpers;version=" + SLF4J,
           "org.slf4j.spi;version=" + SLF4J,
+          // the 1.7 API is a subset of 2.0's: bundles that import [1.7,2) (the Felix Web Console) use it too
+          "org.slf4j;version=1.7.36",
           "sun.misc");
 
   private SystemPackages() {}

@@ -136,6 +136,23 @@ public final class RunFolder implements AutoCloseable {
     }
   }
 
+  /**
+   * The pid of the process that took the run's lock, when it was taken on this machine: what a
+   * console signals to stop a run. The lock may since have been dropped: ask {@link RunStatus} whether
+   * the run is running.
+   */
+  public static java.util.Optional<Long> localHolder(Path dir) throws IOException {
+    Path lock = dir.resolve(LOCK);
+    if (!Files.isRegularFile(lock)) {
+      return java.util.Optional.empty();
+    }
+    String[] words = Files.readString(lock, StandardCharsets.UTF_8).strip().split(" ", 4); // pid N on HOST
+    if (words.length < 4 || !words[0].equals("pid") || !words[3].equals(host()) || !words[1].matches("\\d{1,18}")) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(Long.parseLong(words[1]));
+  }
+
   @Override
   public void close() {
     try {
