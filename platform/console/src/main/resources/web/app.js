@@ -56,7 +56,8 @@ const Moma = (() => {
     const o = {
       title, width, height: 260,
       scales: { x: { time: false } },
-      axes: [{ label: xLabel }, { size: 60 }],
+      // large counts (FLOPs) as 1.2e15: their digits would overlap
+      axes: [{ label: xLabel, values: (u, vals) => vals.map(v => v == null ? "" : Math.abs(v) >= 1e6 ? v.toExponential(1) : String(v)) }, { size: 60 }],
       series: [{ label: xLabel }].concat(series.map((s, i) => ({ label: s.label, stroke: s.color || palette[i % palette.length], width: 1.6, spanGaps: true }))),
     };
     Object.assign(o, opts || {});

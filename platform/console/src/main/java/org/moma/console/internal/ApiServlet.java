@@ -126,7 +126,8 @@ public final class ApiServlet extends HttpServlet {
       }
       String state = RunStatus.read(dir.get()).state();
       if (parts[2].equals("stop")) {
-        if (!state.equals("running") && !processes.starting(parts[1])) {
+        // a run still starting (its process up, its lock not yet taken) can be stopped; a finished one cannot
+        if (!state.equals("running") && !(state.equals("new") && processes.starting(parts[1]))) {
           error(response, 409, "run '" + parts[1] + "' is " + state + ", not running");
         } else if (processes.stop(parts[1], dir.get())) {
           json(response, 202, Map.of("name", parts[1], "state", "stopping"));
@@ -134,12 +135,13 @@ public final class ApiServlet extends HttpServlet {
           error(response, 409, "run '" + parts[1] + "' is trained by a process this console cannot signal (another machine?)");
         }
       } else {
-        if (!(state.equals("stopped") || state.equals("killed") || state.equals("failed")) || processes.starting(parts[1])) {
+        if (!(state.equals("stopped") || state.equals("killed") || state.equals("failed"))) {
           error(response, 409, "run '" + parts[1] + "' is " + state + ": only a stopped, killed or failed run resumes");
-          return;
+        } else if (!processes.resume(parts[1])) {
+          error(response, 409, "run '" + parts[1] + "' is " + state + " but its process has not ended yet: try again");
+        } else {
+          json(response, 202, Map.of("name", parts[1], "state", "resuming"));
         }
-        processes.resume(parts[1]);
-        json(response, 202, Map.of("name", parts[1], "state", "resuming"));
       }
     } else {
       error(response, 404, "no such resource");

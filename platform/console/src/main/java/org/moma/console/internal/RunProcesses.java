@@ -51,9 +51,25 @@ public final class RunProcesses {
     launch(name, List.of("run", spec.toString(), "--output", runs.newRun(name).toString()));
   }
 
-  /** Starts {@code moma run --resume RUNS/name}. */
-  public void resume(String name) throws IOException {
+  /**
+   * Starts {@code moma run --resume RUNS/name}. A stopped run's process may still be ending (its
+   * checkpoint and end marker are written, the JVM not yet gone): it is given a little time first.
+   * Returns false when it is still there after that.
+   */
+  public boolean resume(String name) throws IOException {
+    Process before = started.get(name);
+    if (before != null) {
+      try {
+        if (!before.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+          return false;
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
     launch(name, List.of("run", "--resume", runs.newRun(name).toString()));
+    return true;
   }
 
   private void launch(String name, List<String> args) throws IOException {
