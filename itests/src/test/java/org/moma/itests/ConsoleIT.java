@@ -149,6 +149,21 @@ class ConsoleIT {
   }
 
   @Test
+  void aRouterDroppedIntoPluginsAppearsWithItsOptionsWithoutARestart() throws Exception {
+    Path home = Distribution.copy(work.resolve("home"));
+    Console c = start(home, Files.createDirectories(work.resolve("runs")));
+    assertFalse(get(c, "/api/plugins", 200).toString().contains("\"tempered-choice\""));
+    Files.copy(Distribution.exampleRouter(), home.resolve("plugins/tempered.jar"));
+    long deadline = System.currentTimeMillis() + 20_000;
+    String plugins;
+    while (!(plugins = get(c, "/api/plugins", 200).toString()).contains("\"tempered-choice\"")) {
+      assertTrue(System.currentTimeMillis() < deadline, "the dropped router did not appear within 20 s: " + plugins);
+      Thread.sleep(250);
+    }
+    assertTrue(plugins.contains("\"temperature\""), "with its options: " + plugins);
+  }
+
+  @Test
   void anotherAddressNeedsTheTokenOnEveryRequestLoopbackIncluded() throws Exception {
     Path runs = Files.createDirectories(work.resolve("runs"));
     String token = "t0ken-for-the-console-test-0123456789";
@@ -293,11 +308,15 @@ class ConsoleIT {
   }
 
   private Console start(Path runs, String... extra) throws Exception {
+    return start(Distribution.home(), runs, extra);
+  }
+
+  private Console start(Path home, Path runs, String... extra) throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    List<String> command = new ArrayList<>(List.of(Distribution.home().resolve("bin/moma").toString(), "console", "--port",
+    List<String> command = new ArrayList<>(List.of(home.resolve("bin/moma").toString(), "console", "--port",
         String.valueOf(port), "--runs", runs.toString()));
     command.addAll(List.of(extra));
     ProcessBuilder builder = new ProcessBuilder(command).directory(work.toFile());

@@ -55,6 +55,13 @@ final class Distribution {
             Files.copy(f, target, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
           } else if (!Files.isDirectory(f)) {
             Files.createSymbolicLink(target, f);
+          } else if (dir.equals("bundle")) { // bundle/console: the bundles moma console adds
+            Files.createDirectories(target);
+            try (Stream<Path> inner = Files.list(f)) {
+              for (Path jar : (Iterable<Path>) inner::iterator) {
+                Files.createSymbolicLink(target.resolve(jar.getFileName()), jar);
+              }
+            }
           }
         }
       }

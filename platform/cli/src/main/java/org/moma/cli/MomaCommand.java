@@ -28,7 +28,8 @@ import picocli.CommandLine.Parameters;
     version = "MoMa Platform 0.1.0",
     description = "Mixed-modal early-fusion models with modality-aware sparsity.",
     subcommands = {MomaCommand.ListCommand.class, MomaCommand.RunCommand.class, MomaCommand.TokenizeCommand.class,
-        MomaCommand.FlopsCommand.class, EvalCommand.class, ReportCommand.class, TrainAuxCommand.class, UpcycleCommand.class, GenerateCommand.class, BenchCommand.class, EnvCommand.class, PackCommand.class, RunsCommand.class, MomaCommand.ShellCommand.class})
+        MomaCommand.FlopsCommand.class, EvalCommand.class, ReportCommand.class, TrainAuxCommand.class, UpcycleCommand.class, GenerateCommand.class, BenchCommand.class, EnvCommand.class, PackCommand.class, RunsCommand.class, MomaCommand.ShellCommand.class,
+        MomaCommand.ConsoleCommand.class})
 final class MomaCommand implements Callable<Integer> {
   final Plugins plugins;
   final Collectives world;
@@ -42,7 +43,7 @@ final class MomaCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    out.println("moma: give a command (list, run, runs, eval, report, flops, tokenize, bench, env, shell); 'moma --help' lists them.");
+    out.println("moma: give a command (list, run, runs, console, eval, report, flops, tokenize, bench, env, shell); 'moma --help' lists them.");
     return MomaCommandLine.USAGE;
   }
 
@@ -241,6 +242,17 @@ final class MomaCommand implements Callable<Integer> {
           written.size(), imageDocuments, out, (System.nanoTime() - start) / 1e9, tokens[0], tokens[1], written.vocabulary().identity());
       parent.out.flush();
       return 0;
+    }
+  }
+
+  /** Listed here for 'moma --help'; the launcher starts the console bundle's own command instead. */
+  @Command(name = "console", mixinStandardHelpOptions = true,
+      description = "Serve the runs, their live charts, the plugins and a form for new runs in a browser"
+          + " (options: --port, --runs, --host, --token-file; 'moma console --help').")
+  static final class ConsoleCommand implements Callable<Integer> {
+    @Override
+    public Integer call() {
+      throw new IllegalArgumentException("the console is started by the launcher: run 'bin/moma console'");
     }
   }
 
