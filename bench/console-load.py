@@ -3,13 +3,14 @@
 long does the runs page take to serve 100 runs?
 
   python3 bench/console-load.py [--moma distribution/target/moma/bin/moma] [--rounds 3] [--clients 20]
-                                [--steps 300] [--work console-bench]
+                                [--steps 300] [--work console-bench] [--from-start]
 
 It starts `moma console` on a free loopback port with a runs folder under --work (removed at the
 end), then in each round trains the same spec twice through POST /api/runs, once with no client
 and once with --clients pages open on it (each polls the metrics from its last step every second
-and the run's status every 2 s, as run.html does), in alternating order. A run's speed is the
-median tokens/s of its steps after the fifth; the report gives each round's figures and the
+and the run's status every 2 s, as run.html does; with --from-start every poll asks for all
+lines from step 1), in alternating order. A run's speed is the
+(on one machine the clients' own CPU competes with the run too)\nmedian tokens/s of its steps after the fifth; the report gives each round's figures and the
 median ratio. Then it fills the folder with 100 runs (copies of a finished one) and times
 GET /api/runs 30 times after a warm-up. Nothing here is a test: the figures depend on the machine.
 """
@@ -32,11 +33,11 @@ def post(url, body):
         return json.loads(r.read())
 
 
-def page(base, name, stop):
-    """One open run page: metrics from its last step every second, the status every 2 s."""
+def page(base, name, stop, from_start):
+    """One open run page: metrics from its last step (or all of them) every second, the status every 2 s."""
     last, tick = 0, 0
     while not stop.is_set():
-        lines = get(f"{base}/api/runs/{name}/metrics?from={last + 1}")
+        lines = get(f"{base}/api/runs/{name}/metrics?from={1 if from_start else last + 1}")
         if lines:
             last = lines[-1]["step"]
         if tick % 2 == 0:
@@ -45,12 +46,19 @@ def page(base, name, stop):
         stop.wait(1.0)
 
 
-def train(base, runs, name, steps, clients):
+def cpu_seconds(pid):
+    """User + system CPU seconds of a process so far (Linux /proc)."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def train(base, runs, name, steps, clients, from_start, console_pid):
     spec = json.loads(json.dumps(SPEC).replace("NAME", name))
     spec["training"]["steps"] = steps
     name = post(f"{base}/api/runs", spec)["name"]
+    console_before, clients_before = cpu_seconds(console_pid), time.process_time()
     stop = threading.Event()
-    pages = [threading.Thread(target=page, args=(base, name, stop), daemon=True) for _ in range(clients)]
+    pages = [threading.Thread(target=page, args=(base, name, stop, from_start), daemon=True) for _ in range(clients)]
     for p in pages:
         p.start()
     while get(f"{base}/api/runs/{name}")["state"] not in ("finished", "failed", "stopped", "killed"):
@@ -58,8 +66,9 @@ def train(base, runs, name, steps, clients):
     stop.set()
     for p in pages:
         p.join()
+    cpu = (cpu_seconds(console_pid) - console_before, time.process_time() - clients_before)
     speeds = [json.loads(l)["tokensPerSecond"] for l in open(os.path.join(runs, name, "metrics.jsonl")) if l.strip()]
-    return name, statistics.median(speeds[5:])
+    return name, statistics.median(speeds[5:]), cpu
 
 
 def main():
@@ -70,6 +79,7 @@ def main():
     a.add_argument("--clients", type=int, default=20)
     a.add_argument("--steps", type=int, default=300)
     a.add_argument("--work", default="console-bench")
+    a.add_argument("--from-start", action="store_true", help="each poll asks for every line from step 1 (the worst case)")
     o = a.parse_args()
     if os.path.exists(o.work):
         sys.exit(f"{o.work} exists: give another --work (this benchmark removes its folder at the end)")
@@ -89,13 +99,14 @@ def main():
         for r in range(o.rounds):
             order = [0, o.clients] if r % 2 == 0 else [o.clients, 0]
             for clients in order:
-                name, speed = train(base, runs, f"{'polled' if clients else 'quiet'}-{r + 1}", o.steps, clients)
+                name, speed, cpu = train(base, runs, f"{'polled' if clients else 'quiet'}-{r + 1}", o.steps, clients, o.from_start, console.pid)
                 (polled if clients else quiet).append(speed)
                 last = name
-                print(f"round {r + 1}: {clients:2d} pages open: {speed:8.0f} tokens/s", flush=True)
+                print(f"round {r + 1}: {clients:2d} pages open: {speed:8.0f} tokens/s; CPU while it trained: console {cpu[0]:5.1f} s,"
+                      f" the {clients} clients (this script) {cpu[1]:5.1f} s", flush=True)
         ratios = [p / q for p, q in zip(polled, quiet)]
-        print(f"median tokens/s: {statistics.median(quiet):.0f} with no page, {statistics.median(polled):.0f} with {o.clients} pages;"
-              f" ratio per round {', '.join(f'{x:.3f}' for x in ratios)}; median slowdown {100 * (1 - statistics.median(ratios)):.1f} %")
+        print(f"(on one machine the clients' own CPU competes with the run too)\nmedian tokens/s: {statistics.median(quiet):.0f} with no page, {statistics.median(polled):.0f} with {o.clients} pages;"
+              f" ratio per round {', '.join(f'{x:.3f}' for x in ratios)}; median ratio {statistics.median(ratios):.3f}")
         for i in range(100 - len(os.listdir(runs)) + 1):
             shutil.copytree(os.path.join(runs, last), os.path.join(runs, f"copy-{i:03d}"), ignore=shutil.ignore_patterns("checkpoints", ".lock"))
         n = len(get(f"{base}/api/runs"))

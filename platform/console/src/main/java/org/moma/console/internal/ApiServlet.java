@@ -83,7 +83,7 @@ public final class ApiServlet extends HttpServlet {
           error(response, 404, "no file '" + clip(relative) + "' in run '" + name + "'");
           return;
         }
-        response.setContentType(contentType(relative));
+        response.setContentType(MediaTypes.of(relative));
         response.setHeader("Cache-Control", "no-cache");
         Files.copy(file.get(), response.getOutputStream());
       } else {
@@ -263,17 +263,6 @@ public final class ApiServlet extends HttpServlet {
       }
       return new String(bytes, StandardCharsets.UTF_8);
     }
-  }
-
-  private static String contentType(String file) {
-    if (file.endsWith(".html")) {
-      return "text/html;charset=utf-8";
-    } else if (file.endsWith(".png")) {
-      return "image/png";
-    } else if (file.endsWith(".svg")) {
-      return "image/svg+xml";
-    }
-    return "application/json;charset=utf-8";
   }
 
   private static String clip(String s) {

@@ -30,16 +30,26 @@ public final class MetricsTail {
   /** A run's metrics lines from step {@code from} on, as one JSON array (the lines as written). */
   public String from(Path run, int from) throws IOException {
     Tail tail = tails.computeIfAbsent(run.resolve("metrics.jsonl"), Tail::new);
-    StringBuilder out = new StringBuilder("[");
     synchronized (tail) {
       tail.refresh();
       int first = tail.firstAtOrAfter(from);
-      for (int i = first; i < tail.lines.size(); i++) {
-        if (i > first) {
-          out.append(',');
+      if (first == 0) { // the whole curve, as a page opened now asks: built once per new line, not per request
+        if (tail.whole == null) {
+          tail.whole = join(tail.lines, 0);
         }
-        out.append(tail.lines.get(i));
+        return tail.whole;
       }
+      return join(tail.lines, first);
+    }
+  }
+
+  private static String join(List<String> lines, int first) {
+    StringBuilder out = new StringBuilder("[");
+    for (int i = first; i < lines.size(); i++) {
+      if (i > first) {
+        out.append(',');
+      }
+      out.append(lines.get(i));
     }
     return out.append(']').toString();
   }
@@ -50,6 +60,7 @@ public final class MetricsTail {
     private long offset;
     private final List<String> lines = new ArrayList<>();
     private final List<Integer> steps = new ArrayList<>();
+    private String whole; // every line as one array, until a line is added
 
     Tail(Path file) {
       this.file = file;
@@ -93,6 +104,7 @@ public final class MetricsTail {
       try {
         JsonNode node = JSON.readTree(line);
         if (node != null && node.isObject()) {
+          whole = null;
           lines.add(line);
           steps.add(node.path("step").asInt(0));
         }
@@ -103,6 +115,7 @@ public final class MetricsTail {
 
     private void reset(Object key) {
       this.key = key;
+      whole = null;
       offset = 0;
       lines.clear();
       steps.clear();

@@ -25,21 +25,10 @@ public final class PageServlet extends HttpServlet {
       response.sendError(404);
       return;
     }
-    response.setContentType(type(name));
+    response.setContentType(MediaTypes.of(name));
     response.setHeader("Cache-Control", "no-cache");
     try (InputStream in = page.openStream()) {
       in.transferTo(response.getOutputStream());
     }
-  }
-
-  private static String type(String name) {
-    if (name.endsWith(".html")) {
-      return "text/html;charset=utf-8";
-    } else if (name.endsWith(".js")) {
-      return "text/javascript;charset=utf-8";
-    } else if (name.endsWith(".css")) {
-      return "text/css;charset=utf-8";
-    }
-    return "image/svg+xml";
   }
 }
