@@ -72,6 +72,9 @@ class ConsoleIT {
     Files.writeString(killed.resolveSibling("spec.json"), TINY.replace("NAME", "killed-run").replace("STEPS", "10"));
     Files.writeString(killed.resolveSibling("metrics.jsonl"), "{\"step\":1,\"loss\":5.0}\n{\"step\":2,\"loss\":4.5}\n"
         + "{\"step\":3,\"loss\":4.0,\"lossText\":3.9}\n{\"step\":4,\"lo");
+    Files.createDirectories(killed.resolveSibling("eval"));
+    Files.writeString(killed.resolveSibling("eval/results.json"), "[{\"evaluator\": \"perplexity\", \"text\": 12.5}]");
+    Files.write(killed.resolveSibling("eval/routing-heatmap.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G'});
     Files.createSymbolicLink(runs.resolve("escape"), Path.of("/etc"));
     Files.createSymbolicLink(killed.resolveSibling("report.html"), Path.of("/etc/passwd"));
     Console c = start(runs);
@@ -92,6 +95,11 @@ class ConsoleIT {
     assertEquals(3, get(c, "/api/runs/killed-run/metrics?from=2", 200).size());
     JsonNode detail = get(c, "/api/runs/killed-run", 200);
     assertEquals(10, detail.get("spec").get("training").get("steps").asInt());
+    assertEquals(12.5, detail.get("evaluations").get(0).get("text").asDouble(), detail.toString());
+    assertEquals("eval/routing-heatmap.png", detail.get("pictures").get(0).asText(), detail.toString());
+    HttpResponse<String> heatmap = send(c, "GET", "/api/runs/killed-run/files/eval/routing-heatmap.png", null, null);
+    assertEquals(200, heatmap.statusCode());
+    assertEquals("image/png", heatmap.headers().firstValue("Content-Type").orElse(""));
 
     JsonNode plugins = get(c, "/api/plugins", 200);
     JsonNode router = null;
@@ -181,6 +189,13 @@ class ConsoleIT {
     assertEquals(200, http.send(withCookie, HttpResponse.BodyHandlers.ofString()).statusCode(), "the browser's cookie carries the token");
     assertEquals(401, send(c, "POST", "/api/runs", TINY.replace("NAME", "x").replace("STEPS", "5"), null).statusCode());
     assertFalse(Files.exists(runs.resolve("x")), "a refused request starts nothing");
+
+    // a second console on a port that is taken says so and ends, in one line
+    Path out = work.resolve("second.txt");
+    Process second = launch(Distribution.home(), out, List.of("--port", String.valueOf(URI.create(c.url()).getPort()), "--runs", runs.toString()));
+    assertTrue(second.waitFor(90, TimeUnit.SECONDS), "a console on a taken port did not end");
+    assertEquals(2, second.exitValue(), Files.readString(out));
+    assertTrue(Files.readString(out).contains("is taken by another program"), Files.readString(out));
   }
 
   @Test
@@ -316,16 +331,10 @@ class ConsoleIT {
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    List<String> command = new ArrayList<>(List.of(home.resolve("bin/moma").toString(), "console", "--port",
-        String.valueOf(port), "--runs", runs.toString()));
-    command.addAll(List.of(extra));
-    ProcessBuilder builder = new ProcessBuilder(command).directory(work.toFile());
-    String djlCache = System.getProperty("DJL_CACHE_DIR");
-    builder.environment().put("MOMA_JAVA_OPTS", "-Dmoma.log.dir=" + work.resolve("logs") + (djlCache != null ? " -DDJL_CACHE_DIR=" + djlCache : ""));
+    List<String> args = new ArrayList<>(List.of("--port", String.valueOf(port), "--runs", runs.toString()));
+    args.addAll(List.of(extra));
     Path out = work.resolve("console-" + port + ".txt");
-    builder.redirectErrorStream(true).redirectOutput(out.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-    Process process = builder.start();
-    started.add(process);
+    Process process = launch(home, out, args);
     long deadline = System.currentTimeMillis() + 90_000;
     while (!Files.readString(out).contains("console: http")) {
       assertTrue(process.isAlive(), "the console ended: " + Files.readString(out));
@@ -333,6 +342,19 @@ class ConsoleIT {
       Thread.sleep(100);
     }
     return new Console(process, "http://127.0.0.1:" + port, runs);
+  }
+
+  /** {@code bin/moma console ARGS} in the test's folder, its log there too, its output in {@code out}. */
+  private Process launch(Path home, Path out, List<String> args) throws IOException {
+    List<String> command = new ArrayList<>(List.of(home.resolve("bin/moma").toString(), "console"));
+    command.addAll(args);
+    ProcessBuilder builder = new ProcessBuilder(command).directory(work.toFile());
+    String djlCache = System.getProperty("DJL_CACHE_DIR");
+    builder.environment().put("MOMA_JAVA_OPTS", "-Dmoma.log.dir=" + work.resolve("logs") + (djlCache != null ? " -DDJL_CACHE_DIR=" + djlCache : ""));
+    builder.redirectErrorStream(true).redirectOutput(out.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    Process process = builder.start();
+    started.add(process);
+    return process;
   }
 
   private JsonNode get(Console c, String path, int status) throws Exception {

@@ -46,11 +46,15 @@ public final class Tensors {
     long m = index.size();
     NDArray targets = index.reshape(-1).toType(DataType.INT64, false);
     if (rows instanceof PtNDArray dense) {
+      // CUDA has no half-precision sparse product (addmm_sparse_cuda): fp16 rows are combined in fp32
+      boolean widen = rows.getDevice().isGpu() && rows.getDataType() == DataType.FLOAT16;
+      PtNDArray values = widen ? (PtNDArray) dense.toType(DataType.FLOAT32, false) : dense;
       NDArray columns = manager.arange(0f, (float) m, 1f, DataType.INT64).toDevice(rows.getDevice(), false);
       NDArray coordinates = NDArrays.stack(new NDList(targets, columns));
-      NDArray ones = manager.ones(new Shape(m), rows.getDataType()).toDevice(rows.getDevice(), false);
+      NDArray ones = manager.ones(new Shape(m), values.getDataType()).toDevice(rows.getDevice(), false);
       PtNDArray oneHot = JniUtils.createSparseCoo((PtNDArray) coordinates, (PtNDArray) ones, new Shape(n, m));
-      return JniUtils.matmul(oneHot, dense);
+      NDArray combined = JniUtils.matmul(oneHot, values);
+      return widen ? combined.toType(DataType.FLOAT16, false) : combined;
     }
     NDArray y = manager.zeros(new Shape(n, rows.getShape().get(1)), rows.getDataType()).toDevice(rows.getDevice(), false);
     y.set(new NDIndex("{}", targets), rows); // correct for distinct targets only: the engine has no scatter-add
