@@ -80,6 +80,8 @@ def main():
     a.add_argument("--steps", type=int, default=300)
     a.add_argument("--work", default="console-bench")
     a.add_argument("--from-start", action="store_true", help="each poll asks for every line from step 1 (the worst case)")
+    a.add_argument("--lines", type=int, default=0, help="give each of the 100 runs this many metrics lines (long runs)")
+    a.add_argument("--skip-training", action="store_true", help="time the runs page only (one short run is trained to copy)")
     o = a.parse_args()
     if os.path.exists(o.work):
         sys.exit(f"{o.work} exists: give another --work (this benchmark removes its folder at the end)")
@@ -96,7 +98,9 @@ def main():
             except OSError:
                 time.sleep(0.5)
         quiet, polled, last = [], [], None
-        for r in range(o.rounds):
+        if o.skip_training:
+            last, _, _ = train(base, runs, "seed-run", 20, 0, False, console.pid)
+        for r in range(0 if o.skip_training else o.rounds):
             order = [0, o.clients] if r % 2 == 0 else [o.clients, 0]
             for clients in order:
                 name, speed, cpu = train(base, runs, f"{'polled' if clients else 'quiet'}-{r + 1}", o.steps, clients, o.from_start, console.pid)
@@ -105,16 +109,28 @@ def main():
                 print(f"round {r + 1}: {clients:2d} pages open: {speed:8.0f} tokens/s; CPU while it trained: console {cpu[0]:5.1f} s,"
                       f" the {clients} clients (this script) {cpu[1]:5.1f} s", flush=True)
         ratios = [p / q for p, q in zip(polled, quiet)]
-        print(f"(on one machine the clients' own CPU competes with the run too)\nmedian tokens/s: {statistics.median(quiet):.0f} with no page, {statistics.median(polled):.0f} with {o.clients} pages;"
-              f" ratio per round {', '.join(f'{x:.3f}' for x in ratios)}; median ratio {statistics.median(ratios):.3f}")
+        if ratios:
+            print("(on one machine the clients' own CPU competes with the run too)")
+            print(f"median tokens/s: {statistics.median(quiet):.0f} with no page, {statistics.median(polled):.0f} with {o.clients} pages;"
+                  f" ratio per round {', '.join(f'{x:.3f}' for x in ratios)}; median ratio {statistics.median(ratios):.3f}")
+        template = os.path.join(runs, last, "metrics.jsonl")
+        if o.lines:
+            first = json.loads(open(template).readline())
+            with open(template + ".long", "w") as f:
+                for step in range(1, o.lines + 1):
+                    first["step"] = step
+                    f.write(json.dumps(first) + "\n")
         for i in range(100 - len(os.listdir(runs)) + 1):
-            shutil.copytree(os.path.join(runs, last), os.path.join(runs, f"copy-{i:03d}"), ignore=shutil.ignore_patterns("checkpoints", ".lock"))
+            copy = os.path.join(runs, f"copy-{i:03d}")
+            shutil.copytree(os.path.join(runs, last), copy, ignore=shutil.ignore_patterns("checkpoints", ".lock", "*.long"))
+            if o.lines:
+                shutil.copyfile(template + ".long", os.path.join(copy, "metrics.jsonl"))
         n = len(get(f"{base}/api/runs"))
         times = []
         for i in range(35):
             t = time.perf_counter(); get(f"{base}/api/runs"); times.append(time.perf_counter() - t)
         times = times[5:]
-        print(f"GET /api/runs with {n} runs ({o.steps} metrics lines each): median {1000 * statistics.median(times):.1f} ms,"
+        print(f"GET /api/runs with {n} runs ({o.lines or o.steps} metrics lines each): median {1000 * statistics.median(times):.1f} ms,"
               f" max {1000 * max(times):.1f} ms over {len(times)} calls")
     finally:
         console.terminate()

@@ -53,16 +53,23 @@ public record RunStatus(String name, String state, int step, int steps, double l
     boolean truncated = false;
     Path metrics = dir.resolve("metrics.jsonl");
     if (Files.isRegularFile(metrics)) {
-      List<String> lines = Files.readAllLines(metrics, StandardCharsets.UTF_8);
-      for (int i = lines.size() - 1; i >= 0 && last == null; i--) {
-        String line = lines.get(i).strip();
-        if (line.isEmpty()) {
-          continue;
+      // the last lines only: a page of a hundred long runs must not read every metrics file whole
+      List<String> lines = tail(metrics, TAIL_BYTES);
+      for (int pass = lines == null ? 1 : 0; pass < 2 && last == null; pass++) {
+        if (pass == 1) { // a short file, or no whole line in its tail
+          lines = Files.readAllLines(metrics, StandardCharsets.UTF_8);
+          truncated = false;
         }
-        try {
-          last = JSON.readTree(line);
-        } catch (IOException e) {
-          truncated |= i == lines.size() - 1; // a kill mid-write; the line before it stands
+        for (int i = lines.size() - 1; i >= 0 && last == null; i--) {
+          String line = lines.get(i).strip();
+          if (line.isEmpty()) {
+            continue;
+          }
+          try {
+            last = JSON.readTree(line);
+          } catch (IOException e) {
+            truncated |= i == lines.size() - 1; // a kill mid-write; the line before it stands
+          }
         }
       }
     }
@@ -86,6 +93,25 @@ public record RunStatus(String name, String state, int step, int steps, double l
         : Double.NaN;
     return new RunStatus(name, state, step, steps, number(last, "loss"), number(last, "lossText"), number(last, "lossImage"),
         tokensPerSecond, eta, reason, truncated);
+  }
+
+  /** How much of a metrics file's end is read for its last line: many lines' worth. */
+  static final int TAIL_BYTES = 64 * 1024;
+
+  /** The lines in the last {@code bytes} of the file, the first (cut) one dropped; null when the file is not longer. */
+  static List<String> tail(Path file, int bytes) throws IOException {
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      long size = channel.size();
+      if (size <= bytes) {
+        return null;
+      }
+      java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(bytes);
+      while (buffer.hasRemaining() && channel.read(buffer, size - bytes + buffer.position()) > 0) {
+        // read the whole tail
+      }
+      String text = new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8);
+      return List.of(text.substring(text.indexOf('\n') + 1).split("\n", -1));
+    }
   }
 
   /**

@@ -75,4 +75,24 @@ class RunStatusTest {
       assertEquals(7 * 100 / 50.0, running.etaSeconds(), 1e-9, "7 steps of 100 tokens at 50 tokens/s");
     }
   }
+
+  @Test
+  void aLongMetricsFileIsReadFromItsEndAndACutLastLineStillCounts() throws Exception {
+    int lines = 3 * RunStatus.TAIL_BYTES / 100; // lines of about 150 bytes: the file is several tails long
+    Path run = run("long", lines);
+    assertTrue(Files.size(run.resolve("metrics.jsonl")) > 2L * RunStatus.TAIL_BYTES);
+    assertEquals(lines, RunStatus.read(run).step());
+    assertEquals(5.0 - lines, RunStatus.read(run).loss());
+    Files.writeString(run.resolve("metrics.jsonl"), "{\"step\":" + (lines + 1) + ",\"lo", java.nio.file.StandardOpenOption.APPEND);
+    RunStatus cut = RunStatus.read(run);
+    assertTrue(cut.truncatedLine());
+    assertEquals(lines, cut.step(), "the whole line before the cut one");
+
+    // a last line longer than the tail: nothing whole in the tail, so the file is read whole
+    Path huge = run("huge", lines);
+    Files.writeString(huge.resolve("metrics.jsonl"), "{\"step\":" + (lines + 1) + ",\"note\":\"" + "x".repeat(RunStatus.TAIL_BYTES + 10) + "\"}\n",
+        java.nio.file.StandardOpenOption.APPEND);
+    assertEquals(lines + 1, RunStatus.read(huge).step());
+    assertFalse(RunStatus.read(huge).truncatedLine());
+  }
 }
