@@ -116,6 +116,10 @@ class ConsoleIT {
     assertEquals("model.dModel", bad.get("field").asText(), bad.toString());
     JsonNode output = post(c, "/api/runs", TINY.replace("NAME", "x").replace("STEPS", "5").replace("{\"name\"", "{\"output\": \"/tmp/x\", \"name\""), 400);
     assertEquals("output", output.get("field").asText(), output.toString());
+    for (String name : List.of("-dash-first", "x".repeat(101))) { // names a run folder cannot take
+      JsonNode refused = post(c, "/api/runs", TINY.replace("NAME", name).replace("STEPS", "5"), 400);
+      assertEquals("name", refused.get("field").asText(), refused.toString());
+    }
     JsonNode unknown = post(c, "/api/runs", "{\"name\": \"u\", \"model\": {\"ffn\": {\"name\": \"no-such-layer\"}}}", 400);
     assertEquals("model.ffn.name", unknown.get("field").asText(), unknown.toString());
     // refused on its length before a byte of it is read
@@ -281,7 +285,7 @@ class ConsoleIT {
     } catch (AssertionError | RuntimeException e) {
       // what a person needs to see why: the page as it was, and what the runs printed
       shot(browser, "console-failure");
-      Path dir = Path.of(System.getProperty("moma.itest.screenshots", "target/screenshots"));
+      Path dir = screenshots();
       Files.writeString(dir.resolve("console-failure.html"), browser.getPageSource());
       if (Files.isDirectory(runs.resolve(".console"))) {
         try (var logs = Files.list(runs.resolve(".console"))) {
@@ -310,8 +314,12 @@ class ConsoleIT {
   }
 
   private static void shot(WebDriver d, String name) throws IOException {
-    Path dir = Files.createDirectories(Path.of(System.getProperty("moma.itest.screenshots", "target/screenshots")));
-    Files.write(dir.resolve(name + ".png"), ((TakesScreenshot) d).getScreenshotAs(OutputType.BYTES));
+    Files.write(screenshots().resolve(name + ".png"), ((TakesScreenshot) d).getScreenshotAs(OutputType.BYTES));
+  }
+
+  /** Where a person finds the pages as the test saw them: itests/target/screenshots. */
+  private static Path screenshots() throws IOException {
+    return Files.createDirectories(Path.of(System.getProperty("moma.itest.screenshots", "target/screenshots")));
   }
 
   private static List<Double> losses(Path run) throws IOException {

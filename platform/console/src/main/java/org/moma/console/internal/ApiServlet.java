@@ -124,10 +124,10 @@ public final class ApiServlet extends HttpServlet {
         error(response, 404, "no run '" + clip(parts[1]) + "'");
         return;
       }
-      String state = RunStatus.read(dir.get()).state();
+      String state = (String) status(parts[1], dir.get()).get("state");
       if (parts[2].equals("stop")) {
         // a run still starting (its process up, its lock not yet taken) can be stopped; a finished one cannot
-        if (!state.equals("running") && !(state.equals("new") && processes.starting(parts[1]))) {
+        if (!state.equals("running") && !state.equals("starting")) {
           error(response, 409, "run '" + parts[1] + "' is " + state + ", not running");
         } else if (processes.stop(parts[1], dir.get())) {
           json(response, 202, Map.of("name", parts[1], "state", "stopping"));
@@ -158,7 +158,7 @@ public final class ApiServlet extends HttpServlet {
 
   private Map<String, Object> status(String name, Path dir) throws IOException {
     Map<String, Object> fields = new LinkedHashMap<>(RunStatus.read(dir).fields());
-    if (processes.starting(name) && fields.get("state").equals("new")) {
+    if (processes.alive(name) && fields.get("state").equals("new")) {
       fields.put("state", "starting"); // its process is up, its lock not taken yet
     }
     return fields;

@@ -87,7 +87,7 @@ public final class RunProcesses {
   }
 
   /** Whether this console started the run and its process has not ended yet. */
-  public boolean starting(String name) {
+  public boolean alive(String name) {
     Process p = started.get(name);
     return p != null && p.isAlive();
   }
@@ -142,6 +142,6 @@ public final class RunProcesses {
 
   /** Only a Java process is signalled: a pid reused by another program is left alone. */
   private static boolean isMoma(ProcessHandle handle) {
-    return handle.info().command().map(c -> c.endsWith("/java") || c.endsWith("java")).orElse(false);
+    return handle.info().command().map(c -> c.endsWith("java")).orElse(false);
   }
 }

@@ -15,6 +15,9 @@ import org.moma.spec.SpecReader;
  * SpecException} naming the field.
  */
 public final class SpecCheck {
+  /** Room left for the "-2" … a taken name gets, within {@link RunsRoot}'s limit. */
+  static final int MAX_NAME = 100;
+
   private SpecCheck() {}
 
   public static ExperimentSpec check(Plugins plugins, String body) {
@@ -31,6 +34,10 @@ public final class SpecCheck {
       throw new SpecException("output", "the console picks the run folder (the spec's name, then name-2 …): leave output out");
     }
     ExperimentSpec spec = SpecReader.parse(body, "the spec");
+    if (!RunsRoot.validName(spec.name()) || spec.name().length() > MAX_NAME) {
+      throw new SpecException("name", "the console names the run folder after it: up to " + MAX_NAME
+          + " letters, digits, '.', '_' or '-', not starting with '.' or '-' and without '..', found '" + spec.name() + "'");
+    }
     org.moma.model.FlopsReport.of(plugins, spec);
     for (int i = 0; i < spec.evaluation().size(); i++) {
       plugins.require(PluginKind.EVALUATOR, org.moma.api.eval.EvaluatorPlugin.class, spec.evaluation().get(i).name(),
