@@ -63,6 +63,24 @@ class DistributionIT {
   }
 
   @Test
+  void benchTrainProfilesEachSpecIntoATraceItSummarises() throws Exception {
+    Path spec = write("profiled.json", TINY_SPEC.replace("\"tiny\"", "\"profiled\""));
+    Result r = MomaProcess.run(Distribution.home(), work, "bench", "train", spec.toString(), spec.toString(), "--steps", "3",
+        "--rounds", "1", "--profile", "traces");
+    assertEquals(0, r.exit(), r.err());
+    for (String file : List.of("profiled.trace.json", "profiled-2.trace.json")) { // the same spec twice: a trace each
+      assertTrue(Files.readString(work.resolve("traces").resolve(file)).contains("\"aten::mm\""), file);
+    }
+    assertTrue(r.out().contains("profile of profiled, steps 3..4") && r.out().contains("operators called (top level)")
+        && r.out().contains("aten::mm"), r.out());
+    // a trace is never overwritten: refused before anything trains
+    Result again = MomaProcess.run(Distribution.home(), work, "bench", "train", spec.toString(), "--profile", "traces");
+    assertEquals(2, again.exit(), again.err());
+    assertTrue(again.err().contains("profiled.trace.json exists"), again.err());
+    assertFalse(again.out().contains("round"), again.out());
+  }
+
+  @Test
   void resumeFromAnEarlierCheckpointReproducesTheLossCurve() throws Exception {
     Path spec = write("resume.json", TINY_SPEC.replace("\"tiny\"", "\"again\"")
         .replace("\"warmupSteps\": 2}", "\"warmupSteps\": 2, \"checkpointEvery\": 6}"));

@@ -22,6 +22,7 @@ import org.moma.api.spec.ExperimentSpec;
 import org.moma.data.packing.SequencePacker;
 import org.moma.spec.SpecReader;
 import org.moma.training.ExperimentRunner;
+import org.moma.training.StepProfile;
 import org.moma.api.train.StepMetrics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -58,13 +59,18 @@ final class BenchCommand implements Callable<Integer> {
 
   /** Trains {@code steps} steps of the spec's model in a temporary folder; the first two steps (warm-up) are not counted. */
   static Measured train(MomaCommand parent, ExperimentSpec spec, int steps) throws IOException {
+    return train(parent, spec, steps, null);
+  }
+
+  /** {@link #train(MomaCommand, ExperimentSpec, int)}, recording the steps of {@code profile} when it is not null. */
+  static Measured train(MomaCommand parent, ExperimentSpec spec, int steps, StepProfile profile) throws IOException {
     Path tmp = Files.createTempDirectory("moma-bench");
     ExperimentSpec short_ =
         spec.withTraining(spec.training().withSteps(steps)).withOutput(tmp.resolve(spec.name()).toString()).validate();
     List<StepMetrics> metrics = new ArrayList<>();
     double flopsPerToken;
     try {
-      flopsPerToken = new ExperimentRunner(parent.plugins).run(short_, metrics::add).trainingFlopsPerToken();
+      flopsPerToken = new ExperimentRunner(parent.plugins).profiling(profile).run(short_, metrics::add).trainingFlopsPerToken();
     } finally {
       org.moma.runs.Folders.deleteTree(tmp); // scratch only: nothing of a benchmark stays in /tmp
     }
@@ -175,6 +181,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "3", description = "rounds over all specs (default: ${DEFAULT-VALUE})")
     int rounds;
 
+    @Option(names = "--profile", paramLabel = "DIR", description = "after the rounds, one more run of each spec with steps"
+        + " 3..4 recorded by libtorch's profiler: DIR/SPEC.trace.json (chrome://tracing, ui.perfetto.dev) and a table of the"
+        + " operators per step: how many a step calls (on a GPU each one costs host time) and where the host time goes")
+    Path profile;
+
     @Override
     public Integer call() throws IOException {
       if (steps < 3 || rounds < 1) {
@@ -187,6 +198,7 @@ final class BenchCommand implements Callable<Integer> {
         experiments.add(spec(file));
       }
       PrintWriter out = parent.out;
+      List<Path> traces = profile == null ? List.of() : traceFiles(profile, experiments);
       train(parent, experiments.get(0), 4); // warm-up: JIT, allocator, kernels; not counted
       double[][] rates = new double[experiments.size()][rounds];
       double[][] ratios = new double[experiments.size()][rounds];
@@ -234,8 +246,37 @@ final class BenchCommand implements Callable<Integer> {
             experiments.get(i).name(), rate, min(rates[i]), max(rates[i]), median(ratios[i]), min(ratios[i]), max(ratios[i]),
             achieved / 1e9, 100 * achieved / peaks.get(compute(experiments.get(i)))[0], hostReads, millis(p));
       }
+      for (int i = 0; i < traces.size(); i++) {
+        train(parent, experiments.get(i), PROFILE_TO + 1, new StepProfile(PROFILE_FROM, PROFILE_TO, traces.get(i)));
+        out.printf(Locale.ROOT, "profile of %s, steps %d..%d: %s%n", experiments.get(i).name(), PROFILE_FROM, PROFILE_TO,
+            traces.get(i));
+        TraceSummary.read(traces.get(i), PROFILE_TO - PROFILE_FROM + 1).print(out, 15);
+        out.flush();
+      }
       out.flush();
       return 0;
+    }
+
+    /** The steps a profile records: after the warm-up, and not the run's last (its checkpoint is no step's work). */
+    private static final int PROFILE_FROM = 3;
+    private static final int PROFILE_TO = 4;
+
+    /** One new trace file per spec in {@code dir} (made if absent); an existing one is refused before anything runs. */
+    private static List<Path> traceFiles(Path dir, List<ExperimentSpec> experiments) throws IOException {
+      Files.createDirectories(dir);
+      List<Path> files = new ArrayList<>();
+      for (ExperimentSpec e : experiments) {
+        String name = e.name();
+        for (int n = 2; files.contains(dir.resolve(name + ".trace.json")); n++) {
+          name = e.name() + "-" + n; // the same spec twice: a file each
+        }
+        Path file = dir.resolve(name + ".trace.json");
+        if (Files.exists(file)) {
+          throw new IllegalArgumentException("--profile: " + file + " exists; give another folder or remove it");
+        }
+        files.add(file);
+      }
+      return files;
     }
 
     /** The compute precision of a spec's training. */

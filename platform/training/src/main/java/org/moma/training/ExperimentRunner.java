@@ -87,6 +87,7 @@ public final class ExperimentRunner {
   private final Plugins plugins;
   private final Collectives world;
   private final PrintWriter console;
+  private StepProfile profile;
 
   /** A runner in a world of one process, with no metrics sink unless the spec names one (benchmarks, tests). */
   public ExperimentRunner(Plugins plugins) {
@@ -110,6 +111,12 @@ public final class ExperimentRunner {
     this.plugins = plugins;
     this.world = world;
     this.console = console;
+  }
+
+  /** Records libtorch's operators during a window of steps of each run this runner trains ({@code moma bench train --profile}). */
+  public ExperimentRunner profiling(StepProfile window) {
+    this.profile = window;
+    return this;
   }
 
   /** Trains a new run into the spec's output folder; a folder that already holds a run is refused untouched. */
@@ -200,7 +207,7 @@ public final class ExperimentRunner {
       }
       try {
         LOG.info("run {} on {} ({}): {} parameters, {} layers", spec.name(), device, world.describe(), parameters, dims.layers());
-        return loop.run(resume, progress, new Sinks(sinks, console));
+        return loop.run(resume, progress, new Sinks(sinks, console), profile);
       } finally {
         if (created[0] != null) {
           created[0].close();
@@ -275,7 +282,7 @@ public final class ExperimentRunner {
       share = training.batchSize() / world.size();
     }
 
-    RunResult run(boolean resume, Consumer<StepMetrics> progress, Sinks sinks) throws IOException {
+    RunResult run(boolean resume, Consumer<StepMetrics> progress, Sinks sinks, StepProfile profile) throws IOException {
       Path metricsFile = dir.resolve("metrics.jsonl");
       List<StepMetrics> earlier = new ArrayList<>(); // a resume's steps before its checkpoint, for the sinks
       if (resume) {
@@ -304,11 +311,16 @@ public final class ExperimentRunner {
         sinks.step(m);
       };
       boolean stopping = false;
+      boolean profiling = false;
       StopRequest.trainingStarts();
       try (BufferedWriter metrics = !writer ? null : Files.newBufferedWriter(metricsFile,
           resume ? new StandardOpenOption[] {StandardOpenOption.CREATE, StandardOpenOption.APPEND}
               : new StandardOpenOption[] {StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE})) {
         while (step < training.steps()) {
+          if (profile != null && profile.startsAt(step + 1)) {
+            profile.start();
+            profiling = true;
+          }
           long stepStart = System.nanoTime();
           long readsBefore = HostReads.count();
           // reseeded per step: stochastic layers (Gumbel noise) draw the same numbers after a resume
@@ -394,6 +406,10 @@ public final class ExperimentRunner {
           }
           lap(phase, 4, t);
           step++;
+          if (profiling && profile.endsAt(step)) {
+            profile.stop();
+            profiling = false;
+          }
           long tokens = (long) training.batchSize() * training.accumulation() * model.dims().seqLen();
           cumulativeFlops += flopsPerToken * tokens;
           now.cumulativeFlops = cumulativeFlops;
@@ -427,6 +443,9 @@ public final class ExperimentRunner {
         failure = e;
         throw e;
       } finally {
+        if (profiling) {
+          profile.stop(); // a run that ends inside its window leaves what it recorded, and no profiler running
+        }
         StopRequest.trainingEnds();
         HostReads.discard();
         pending.forEach(p -> p.kept.close());
