@@ -43,11 +43,16 @@ public final class StackedExperts extends AbstractBlock {
     return hidden;
   }
 
-  /** {@code x [E, k, d]} → {@code [E, k, d]}, expert {@code e} applied to row block {@code e}. */
+  /**
+   * {@code x [E, k, d]} → {@code [E, k, d]}, expert {@code e} applied to row block {@code e}. The
+   * products are {@code bmm} itself: {@code matmul} of two 3-d arrays reaches the same kernel through
+   * an expand and reshapes of each operand, and their backward nodes (a dozen more operators per
+   * expert group and step, each a dispatch on a GPU).
+   */
   public NDArray apply(ParameterStore store, NDArray x) {
-    NDArray g = x.matMul(store.getValue(gate, x.getDevice(), true));
-    NDArray u = x.matMul(store.getValue(up, x.getDevice(), true));
-    return Tensors.silu(g).mul(u).matMul(store.getValue(down, x.getDevice(), true));
+    NDArray g = x.batchMatMul(store.getValue(gate, x.getDevice(), true));
+    NDArray u = x.batchMatMul(store.getValue(up, x.getDevice(), true));
+    return Tensors.silu(g).mul(u).batchMatMul(store.getValue(down, x.getDevice(), true));
   }
 
   /** Expert {@code e} alone on {@code x [m, d]} (for checks and naive loops). */
