@@ -23,6 +23,7 @@ abstract class ElementwiseOptimizer implements Optimizer {
   final List<Parameter> parameters;
   private final List<List<NDArray>> state = new ArrayList<>();
   private int steps;
+  private boolean libtorchOps;
 
   /** @param groups state arrays per parameter (AdamW's two moments, a momentum buffer …), zeros at first */
   ElementwiseOptimizer(List<Parameter> parameters, int groups) {
@@ -34,6 +35,12 @@ abstract class ElementwiseOptimizer implements Optimizer {
       }
       state.add(group);
     }
+  }
+
+  /** Updates with libtorch's ops, as on a GPU, on the CPU too: so that path is checked where no GPU is. */
+  ElementwiseOptimizer usingLibtorchOps() {
+    libtorchOps = true;
+    return this;
   }
 
   /**
@@ -55,7 +62,7 @@ abstract class ElementwiseOptimizer implements Optimizer {
     // temporaries go into this scope: ops on parameter arrays attach their results to the parameters'
     // long-lived manager and would leak one array per step
     try (NDManager scope = manager().newSubManager()) {
-      FloatBuffer[] factors = FusedPass.views(rescale);
+      FloatBuffer[] factors = libtorchOps ? null : FusedPass.views(rescale);
       List<Runnable> tasks = new ArrayList<>();
       for (int i = 0; i < parameters.size(); i++) {
         NDArray weight = parameters.get(i).getArray();

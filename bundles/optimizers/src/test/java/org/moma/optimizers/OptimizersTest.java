@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 import org.moma.api.train.Optimizer;
 
 /**
- * Each optimizer's fused update against the algorithm written out in plain Java, over three steps
+ * Each optimizer's update, the fused CPU pass and the libtorch ops a GPU runs alike, against the
+ * algorithm written out in plain Java, over three steps
  * with a per-parameter gradient factor (as the trainer's clipping hands it), decay on matrices
  * only; and its state restored into a fresh optimizer continues exactly.
  */
@@ -80,7 +81,14 @@ class OptimizersTest {
     });
   }
 
-  private static void check(java.util.function.Function<List<Parameter>, Optimizer> make, int stateGroups, Reference reference) {
+  /** The fused CPU pass, then the same optimizer through libtorch's ops (its GPU path), against the reference. */
+  private static void check(java.util.function.Function<List<Parameter>, ElementwiseOptimizer> make, int stateGroups,
+      Reference reference) {
+    checkOne(make::apply, stateGroups, reference);
+    checkOne(params -> make.apply(params).usingLibtorchOps(), stateGroups, reference);
+  }
+
+  private static void checkOne(java.util.function.Function<List<Parameter>, Optimizer> make, int stateGroups, Reference reference) {
     try (NDManager manager = NDManager.newBaseManager()) {
       Parameter w = parameter(manager, "w", W0, new Shape(2, 2));
       Parameter b = parameter(manager, "b", B0, new Shape(2));
