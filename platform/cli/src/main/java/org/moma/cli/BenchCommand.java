@@ -247,19 +247,17 @@ final class BenchCommand implements Callable<Integer> {
             achieved / 1e9, 100 * achieved / peaks.get(compute(experiments.get(i)))[0], hostReads, millis(p));
       }
       for (int i = 0; i < traces.size(); i++) {
-        train(parent, experiments.get(i), PROFILE_TO + 1, new StepProfile(PROFILE_FROM, PROFILE_TO, traces.get(i)));
-        out.printf(Locale.ROOT, "profile of %s, steps %d..%d: %s%n", experiments.get(i).name(), PROFILE_FROM, PROFILE_TO,
-            traces.get(i));
-        TraceSummary.read(traces.get(i), PROFILE_TO - PROFILE_FROM + 1).print(out, 15);
+        // after the warm-up, and not the run's last step (its checkpoint is no step's work)
+        StepProfile window = new StepProfile(3, 4, traces.get(i));
+        train(parent, experiments.get(i), window.to() + 1, window);
+        out.printf(Locale.ROOT, "profile of %s, steps %d..%d: %s%n", experiments.get(i).name(), window.from(), window.to(),
+            window.trace());
+        TraceSummary.read(window.trace(), window.steps()).print(out, 15);
         out.flush();
       }
       out.flush();
       return 0;
     }
-
-    /** The steps a profile records: after the warm-up, and not the run's last (its checkpoint is no step's work). */
-    private static final int PROFILE_FROM = 3;
-    private static final int PROFILE_TO = 4;
 
     /** One new trace file per spec in {@code dir} (made if absent); an existing one is refused before anything runs. */
     private static List<Path> traceFiles(Path dir, List<ExperimentSpec> experiments) throws IOException {

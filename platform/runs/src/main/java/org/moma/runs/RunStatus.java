@@ -49,30 +49,18 @@ public record RunStatus(String name, String state, int step, int steps, double l
       JsonNode training = JSON.readTree(dir.resolve("spec.json").toFile()).path("training");
       steps = training.path("steps").asInt(0);
     }
-    JsonNode last = null;
-    boolean truncated = false;
+    LastLine found = new LastLine(null, false);
     Path metrics = dir.resolve("metrics.jsonl");
     if (Files.isRegularFile(metrics)) {
       // the last lines only: a page of a hundred long runs must not read every metrics file whole
-      List<String> lines = tail(metrics, TAIL_BYTES);
-      for (int pass = lines == null ? 1 : 0; pass < 2 && last == null; pass++) {
-        if (pass == 1) { // a short file, or no whole line in its tail
-          lines = Files.readAllLines(metrics, StandardCharsets.UTF_8);
-          truncated = false;
-        }
-        for (int i = lines.size() - 1; i >= 0 && last == null; i--) {
-          String line = lines.get(i).strip();
-          if (line.isEmpty()) {
-            continue;
-          }
-          try {
-            last = JSON.readTree(line);
-          } catch (IOException e) {
-            truncated |= i == lines.size() - 1; // a kill mid-write; the line before it stands
-          }
-        }
+      List<String> tail = tail(metrics, TAIL_BYTES);
+      found = tail == null ? null : LastLine.of(tail);
+      if (found == null || found.node() == null) { // a short file, or no whole line in its tail
+        found = LastLine.of(Files.readAllLines(metrics, StandardCharsets.UTF_8));
       }
     }
+    JsonNode last = found.node();
+    boolean truncated = found.truncated();
     int step = last == null ? 0 : last.path("step").asInt(0);
     double tokensPerSecond = number(last, "tokensPerSecond");
     String state;
@@ -93,6 +81,25 @@ public record RunStatus(String name, String state, int step, int steps, double l
         : Double.NaN;
     return new RunStatus(name, state, step, steps, number(last, "loss"), number(last, "lossText"), number(last, "lossImage"),
         tokensPerSecond, eta, reason, truncated);
+  }
+
+  /** The last metrics line that parses (null: none), and whether the very last line was cut by a kill mid-write. */
+  private record LastLine(JsonNode node, boolean truncated) {
+    static LastLine of(List<String> lines) {
+      boolean truncated = false;
+      for (int i = lines.size() - 1; i >= 0; i--) {
+        String line = lines.get(i).strip();
+        if (line.isEmpty()) {
+          continue;
+        }
+        try {
+          return new LastLine(JSON.readTree(line), truncated);
+        } catch (IOException e) {
+          truncated |= i == lines.size() - 1; // the line before it stands
+        }
+      }
+      return new LastLine(null, truncated);
+    }
   }
 
   /** How much of a metrics file's end is read for its last line: many lines' worth. */

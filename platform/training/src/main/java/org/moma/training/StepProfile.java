@@ -19,6 +19,11 @@ public record StepProfile(int from, int to, Path trace) {
     }
   }
 
+  /** How many steps the window holds. */
+  public int steps() {
+    return to - from + 1;
+  }
+
   /** Whether the profiler is to start before training step {@code step} (1-based). */
   boolean startsAt(int step) {
     return step == from;
